@@ -1,0 +1,91 @@
+// Command altod is the goalto ALTO server. With no arguments it serves
+// the built-in LHCONE network on 127.0.0.1:8181 and prints the URL of its
+// information resource directory.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("altod", flag.ContinueOnError)
+	var cfg daemon.Config
+	var level slog.Level
+	fs.StringVar(&cfg.Listen, "listen", daemon.DefaultListen, "TCP `address` to serve ALTO on (host:port; port 0 picks a free one)")
+	fs.StringVar(&cfg.Definition, "config", "", "network definition `file` (YAML or JSON); empty serves the built-in LHCONE network")
+	fs.DurationVar(&cfg.ReloadInterval, "reload-interval", daemon.DefaultReloadInterval, "how often to check the input files for changes; 0 or less disables")
+	fs.Int64Var(&cfg.Limits.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest accepted request body, in bytes")
+	fs.IntVar(&cfg.Limits.MaxPIDs, "max-pids", server.DefaultMaxPIDs, "most PIDs in one list of a filtered map request")
+	fs.IntVar(&cfg.Limits.MaxEndpoints, "max-endpoints", server.DefaultMaxEndpoints, "most endpoints in one list of an endpoint request")
+	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
+	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if cfg.ReloadInterval <= 0 {
+		cfg.ReloadInterval = -1
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Logger = logger
+	if *check {
+		return checkDefinition(cfg.Definition)
+	}
+
+	d, err := daemon.Start(cfg)
+	if err != nil {
+		logger.Error("start failed", "err", err)
+		return 1
+	}
+	fmt.Printf("ALTO directory: %s\n", d.IRDURL())
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	for {
+		select {
+		case <-d.Done():
+			logger.Error("server stopped", "err", d.Err())
+			return 1
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				logger.Info("SIGHUP: reloading")
+				d.Reload()
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), daemon.DefaultShutdownGrace)
+			err := d.Shutdown(ctx)
+			cancel()
+			if err != nil {
+				logger.Error("shutdown", "err", err)
+				return 1
+			}
+			return 0
+		}
+	}
+}
+
+func checkDefinition(path string) int {
+	start := time.Now()
+	snap, err := daemon.Build(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "altod:", err)
+		return 1
+	}
+	st := snap.Stats
+	fmt.Printf("ok: %d PIDs, %d prefixes (%d read, %d unmapped), %d cost maps, %d resources, built in %s\n",
+		st.PIDs, st.Prefixes, st.PrefixesRead, st.PrefixesUnmapped, len(snap.CostMaps), len(snap.Resources), time.Since(start).Round(time.Millisecond))
+	return 0
+}

@@ -1,0 +1,263 @@
+// Package daemon runs an ALTO server process: it builds the first
+// snapshot from a network definition, serves it over HTTP, rebuilds it
+// when the definition or one of its input files changes (or on Reload),
+// and shuts down gracefully. A rebuild that fails leaves the previous
+// snapshot serving and logs the error, which names the file, line and
+// field at fault.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/goalto/goalto/internal/defaultnet"
+	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/server"
+	"github.com/goalto/goalto/internal/snapshot"
+)
+
+// Defaults of Config.
+const (
+	DefaultListen         = "127.0.0.1:8181"
+	DefaultReloadInterval = 2 * time.Second
+	DefaultShutdownGrace  = 10 * time.Second
+)
+
+// Config configures a daemon. The zero value serves the built-in network
+// on DefaultListen.
+type Config struct {
+	// Listen is the TCP address to serve on; default DefaultListen. Port 0
+	// picks a free port, which Addr then returns.
+	Listen string
+	// Definition is the network definition file; empty serves the
+	// built-in LHCONE network.
+	Definition string
+	// Limits bounds each request; zero fields take the server defaults.
+	Limits server.Limits
+	// ReloadInterval is how often input files are checked for changes;
+	// default DefaultReloadInterval, negative disables the check.
+	ReloadInterval time.Duration
+	// Logger receives lifecycle logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Daemon is a running server.
+type Daemon struct {
+	cfg     Config
+	logger  *slog.Logger
+	handler *server.Handler
+	ln      net.Listener
+	srv     *http.Server
+	done    chan struct{}
+
+	mu      sync.Mutex // guards the following fields
+	stamps  map[string]time.Time
+	serving error
+}
+
+// LoadDefinition reads the definition file, or returns the built-in
+// definition when path is empty.
+func LoadDefinition(path string) (*netdef.Definition, error) {
+	if path == "" {
+		return defaultnet.Definition()
+	}
+	return netdef.Load(path)
+}
+
+// Build reads a definition and builds a snapshot from it.
+func Build(path string) (*snapshot.Snapshot, error) {
+	def, err := LoadDefinition(path)
+	if err != nil {
+		return nil, err
+	}
+	return snapshot.Build(def)
+}
+
+// Start builds the first snapshot, listens and serves in the background.
+// It returns an error, and leaves nothing running, if the definition is
+// invalid or the address cannot be bound.
+func Start(cfg Config) (*Daemon, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.ReloadInterval == 0 {
+		cfg.ReloadInterval = DefaultReloadInterval
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	d := &Daemon{cfg: cfg, logger: logger, done: make(chan struct{})}
+	d.handler = server.New(cfg.Limits, logger)
+	snap, err := d.build()
+	if err != nil {
+		return nil, err
+	}
+	d.publish(snap)
+	d.ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	d.srv = &http.Server{
+		Handler:           d.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	d.srv.Protocols = new(http.Protocols)
+	d.srv.Protocols.SetHTTP1(true)
+	d.srv.Protocols.SetUnencryptedHTTP2(true)
+	go d.serve()
+	if cfg.ReloadInterval > 0 {
+		go d.watch()
+	}
+	logger.Info("serving", "addr", d.Addr(), "ird", d.IRDURL(), "protocols", "h1,h2c")
+	return d, nil
+}
+
+func (d *Daemon) serve() {
+	err := d.srv.Serve(d.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	d.mu.Lock()
+	d.serving = err
+	d.mu.Unlock()
+	close(d.done)
+}
+
+// Addr returns the address the daemon listens on.
+func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+
+// IRDURL returns the URL of the root directory.
+func (d *Daemon) IRDURL() string {
+	return "http://" + d.ln.Addr().String() + d.handler.Snapshot().Def.Directory
+}
+
+// Handler returns the HTTP handler, for serving it on other listeners.
+func (d *Daemon) Handler() *server.Handler { return d.handler }
+
+// Done is closed when the server stops serving.
+func (d *Daemon) Done() <-chan struct{} { return d.done }
+
+// Err returns the error that stopped serving, nil after Shutdown.
+func (d *Daemon) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.serving
+}
+
+// Shutdown stops accepting connections and waits for requests in flight
+// to finish, up to the context's deadline.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.logger.Info("shutting down", "addr", d.Addr())
+	err := d.srv.Shutdown(ctx)
+	<-d.done
+	d.logger.Info("stopped")
+	return err
+}
+
+// Reload rebuilds the snapshot now. On failure the previous snapshot
+// keeps serving and the error is returned.
+func (d *Daemon) Reload() error {
+	snap, err := d.build()
+	if err != nil {
+		d.logger.Error("reload failed; the previous maps keep serving", "err", err)
+		return err
+	}
+	d.publish(snap)
+	return nil
+}
+
+func (d *Daemon) build() (*snapshot.Snapshot, error) {
+	stamps := fileStamps(d.cfg.Definition, nil)
+	def, err := LoadDefinition(d.cfg.Definition)
+	if err != nil {
+		d.setStamps(stamps)
+		return nil, err
+	}
+	stamps = fileStamps(d.cfg.Definition, def)
+	d.setStamps(stamps)
+	return snapshot.Build(def)
+}
+
+func (d *Daemon) setStamps(s map[string]time.Time) {
+	d.mu.Lock()
+	d.stamps = s
+	d.mu.Unlock()
+}
+
+func (d *Daemon) publish(s *snapshot.Snapshot) {
+	d.handler.Publish(s)
+	st := s.Stats
+	d.logger.Info("maps published",
+		"network_map", s.NetworkMap.ResourceID(), "vtag", s.NetworkMap.Tag(),
+		"pids", st.PIDs, "prefixes", st.Prefixes, "prefixes_unmapped", st.PrefixesUnmapped,
+		"topology_nodes", st.TopologyNodes, "topology_links", st.TopologyLinks,
+		"cost_maps", len(s.CostMaps), "build_time", st.BuildTime.Round(time.Millisecond))
+}
+
+// fileStamps returns the modification time of the definition file and
+// of every input it names.
+func fileStamps(path string, def *netdef.Definition) map[string]time.Time {
+	out := map[string]time.Time{}
+	if path == "" {
+		return out
+	}
+	files := []string{path}
+	if def != nil {
+		files = append(files, def.Files()...)
+	}
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			out[f] = fi.ModTime()
+		} else {
+			out[f] = time.Time{}
+		}
+	}
+	return out
+}
+
+// watch polls the input files and reloads when one changes. Polling
+// needs no platform support and a few stat calls per interval cost
+// nothing next to a rebuild.
+func (d *Daemon) watch() {
+	t := time.NewTicker(d.cfg.ReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.done:
+			return
+		case <-t.C:
+		}
+		d.mu.Lock()
+		old := d.stamps
+		d.mu.Unlock()
+		if changed(old) {
+			d.logger.Info("input changed; rebuilding")
+			d.Reload()
+		}
+	}
+}
+
+func changed(stamps map[string]time.Time) bool {
+	for f, t := range stamps {
+		fi, err := os.Stat(f)
+		if err != nil {
+			if !t.IsZero() {
+				return true
+			}
+			continue
+		}
+		if !fi.ModTime().Equal(t) {
+			return true
+		}
+	}
+	return false
+}

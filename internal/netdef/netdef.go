@@ -1,0 +1,287 @@
+// Package netdef reads goalto's network definition file: where the
+// topology and prefixes come from, how prefixes are grouped into PIDs,
+// which cost types and resources the server offers, and the endpoint
+// properties configured per prefix. The format is documented in
+// docs/network-definition.md.
+package netdef
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/goalto/goalto/alto"
+)
+
+// PID grouping rules.
+const (
+	PIDsByNode  = "node"  // one PID per topology node with prefixes
+	PIDsByASN   = "asn"   // one PID per origin AS, named "as<N>"
+	PIDsByGroup = "group" // the PIDs listed under groups
+)
+
+// Resource types.
+const (
+	TypeDirectory          = "directory"
+	TypeNetworkMap         = "network-map"
+	TypeCostMap            = "cost-map"
+	TypeFilteredNetworkMap = "filtered-network-map"
+	TypeFilteredCostMap    = "filtered-cost-map"
+	TypeEndpointProperty   = "endpoint-property"
+	TypeEndpointCost       = "endpoint-cost"
+)
+
+// Defaults.
+const (
+	DefaultNetworkMapID = "default-network-map"
+	DefaultDirectory    = "/directory"
+	// DefaultMaxCostMapPIDs is the largest network map for which the
+	// default resources include full cost maps; a full map has the square
+	// of this many entries.
+	DefaultMaxCostMapPIDs = 2000
+)
+
+// Definition is a network definition file. File paths inside it are
+// resolved relative to the directory of the file.
+type Definition struct {
+	File string `yaml:"-"` // path of the file it was read from
+	// FS, when set, holds the files the definition names, which are then
+	// read from it instead of the file system.
+	FS fs.FS `yaml:"-"`
+
+	NetworkMap NetworkMap `yaml:"network-map"`
+	// Topology is the topology file: GraphML, or goalto's YAML or JSON
+	// form; empty for none.
+	Topology string `yaml:"topology"`
+	// Prefixes are prefix files: pyasn tables (plain or gzip), CSV or YAML.
+	Prefixes []string `yaml:"prefixes"`
+	// Groups define PIDs explicitly; with the group rule they are the
+	// only PIDs, and with the other rules they add to them.
+	Groups []Group `yaml:"groups"`
+	// Costs gives costs per metric between PIDs: metric, source PID,
+	// destination PID. A metric listed here is not computed from the
+	// topology.
+	Costs map[string]map[string]map[string]float64 `yaml:"costs"`
+	// Properties are endpoint properties set per prefix.
+	Properties []PrefixProperties `yaml:"properties"`
+	// CostTypes names the cost types the server offers; empty means the
+	// four of RFC 7285: routingcost and hopcount, numerical and ordinal.
+	CostTypes map[string]alto.CostType `yaml:"cost-types"`
+	// Resources lists the information resources; empty means one of each
+	// RFC 7285 service, at the paths of DefaultResources.
+	Resources []Resource `yaml:"resources"`
+	// Directory is the URI path of the root directory; default /directory.
+	Directory string `yaml:"directory"`
+	// BaseURL, when set, makes the URIs in directories absolute, such as
+	// "https://alto.example.net"; empty means URIs relative to the directory.
+	BaseURL string `yaml:"base-url"`
+}
+
+// NetworkMap configures PID formation.
+type NetworkMap struct {
+	// ResourceID of the network map; default "default-network-map".
+	ResourceID string `yaml:"resource-id"`
+	// Rule forms PIDs: node (default), asn or group.
+	Rule string `yaml:"pids"`
+	// DefaultPID, when set, is a PID holding 0.0.0.0/0 and ::/0, so that
+	// every address maps to a PID (RFC 7285, Section 11.2.2).
+	DefaultPID string `yaml:"default-pid"`
+	// DefaultNode is the topology node whose costs the default PID takes;
+	// empty leaves the default PID without costs.
+	DefaultNode string `yaml:"default-node"`
+	// MaxCostMapPIDs limits the default full cost maps; default
+	// DefaultMaxCostMapPIDs.
+	MaxCostMapPIDs int `yaml:"max-cost-map-pids"`
+}
+
+// Group is a PID listed by name.
+type Group struct {
+	PID      string         `yaml:"pid"`
+	Node     string         `yaml:"node"` // topology node for costs; optional
+	Prefixes []netip.Prefix `yaml:"prefixes"`
+	// Properties are endpoint properties of every address in the PID.
+	Properties map[string]string `yaml:"properties"`
+}
+
+// PrefixProperties sets endpoint properties on every address in a prefix;
+// the most specific prefix wins.
+type PrefixProperties struct {
+	Prefix netip.Prefix      `yaml:"prefix"`
+	Values map[string]string `yaml:"values"`
+}
+
+// Resource is one information resource.
+type Resource struct {
+	ID   string `yaml:"id"`
+	Type string `yaml:"type"`
+	// Path is the URI path the resource is served at, or, for a
+	// directory entry pointing elsewhere, a full URI.
+	Path string `yaml:"path"`
+	// CostTypes are cost type names, for cost maps (exactly one), filtered
+	// cost maps and the endpoint cost service (one or more).
+	CostTypes []string `yaml:"cost-types"`
+	// Constraints enables cost constraints (RFC 7285, Section 11.3.2.4).
+	Constraints bool `yaml:"constraints"`
+	// Properties are extra endpoint properties offered by an endpoint
+	// property resource, besides "<network-map>.pid".
+	Properties []string `yaml:"properties"`
+	// Directory is the ID of the secondary directory that lists the
+	// resource; empty for the root directory (RFC 7285, Section 9.2.4).
+	Directory string `yaml:"directory"`
+
+	defaulted bool // added by defaultResources
+}
+
+// Defaulted reports whether the resource was added by default rather
+// than configured.
+func (r *Resource) Defaulted() bool { return r.defaulted }
+
+// Error is an invalid definition, naming the file, line and field.
+type Error struct {
+	File  string
+	Line  int
+	Field string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(": " + e.Field)
+	}
+	return b.String() + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Load reads, checks and completes a definition file.
+func Load(path string) (*Definition, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes a definition, rejecting unknown fields, fills in the
+// defaults and validates it. name is the file name used in errors and as
+// the base for relative paths.
+func Parse(data []byte, name string) (*Definition, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(name, err)
+	}
+	var def Definition
+	if len(root.Content) > 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&def); err != nil {
+			return nil, yamlError(name, err)
+		}
+	}
+	def.File = name
+	def.setDefaults()
+	if err := def.validate(); err != nil {
+		e := &Error{Err: err}
+		errors.As(err, &e)
+		e.File = name
+		e.Line = lineOf(&root, e.Field)
+		return nil, e
+	}
+	return &def, nil
+}
+
+// yamlError turns a yaml.v3 error such as "yaml: line 4: field foo not
+// found in type netdef.Definition" into an *Error with the line.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ":"); ok {
+			line, _ = strconv.Atoi(n)
+			msg = strings.TrimSpace(after)
+		}
+	}
+	msg = strings.ReplaceAll(msg, " in type netdef.", " in ")
+	return &Error{File: name, Line: line, Err: errors.New(msg)}
+}
+
+// lineOf returns the line of a field path such as "resources[2].type" in
+// a YAML document: the line of the deepest part of the path it finds.
+func lineOf(root *yaml.Node, field string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, part := range strings.Split(field, ".") {
+		key, idx := part, -1
+		if i := strings.IndexByte(part, '['); i >= 0 && strings.HasSuffix(part, "]") {
+			key = part[:i]
+			idx, _ = strconv.Atoi(part[i+1 : len(part)-1])
+		}
+		next := mappingValue(n, key)
+		if next == nil {
+			return line
+		}
+		n, line = next, next.Line
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return line
+			}
+			n = n.Content[idx]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Path resolves a file path of the definition relative to its directory.
+func (d *Definition) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || d.FS != nil {
+		return p
+	}
+	return filepath.Join(filepath.Dir(d.File), p)
+}
+
+// Files returns the resolved paths of every input file the definition
+// names, so that a watcher can reload when one changes.
+func (d *Definition) Files() []string {
+	var out []string
+	if d.Topology != "" {
+		out = append(out, d.Path(d.Topology))
+	}
+	for _, p := range d.Prefixes {
+		out = append(out, d.Path(p))
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"compress/gzip"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// acceptable reports whether the Accept header values allow mediaType
+// (RFC 9110, Section 12.5.1). No Accept header accepts everything; a
+// range with q=0 excludes.
+func acceptable(values []string, mediaType string) bool {
+	if len(values) == 0 {
+		return true
+	}
+	typ, _, _ := strings.Cut(mediaType, "/")
+	best := -1.0
+	bestSpecificity := -1
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			mr, params, err := mime.ParseMediaType(part)
+			if err != nil {
+				continue
+			}
+			specificity := -1
+			switch {
+			case mr == mediaType:
+				specificity = 2
+			case mr == typ+"/*":
+				specificity = 1
+			case mr == "*/*":
+				specificity = 0
+			}
+			if specificity < bestSpecificity || specificity < 0 {
+				continue
+			}
+			q := 1.0
+			if qs, ok := params["q"]; ok {
+				if f, err := strconv.ParseFloat(qs, 64); err == nil {
+					q = f
+				}
+			}
+			best, bestSpecificity = q, specificity
+		}
+	}
+	return best > 0
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip.
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				continue
+			}
+			if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+				f, err := strconv.ParseFloat(q, 64)
+				return err == nil && f > 0
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// etagMatch reports whether an If-None-Match value matches an entity tag,
+// with the weak comparison of RFC 9110, Section 13.1.2.
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// gzipThreshold is the smallest response body worth compressing.
+const gzipThreshold = 1024
+
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
+
+// writeBody writes a computed response, compressed when the client
+// accepts gzip and the body is large enough to gain from it.
+func writeBody(w http.ResponseWriter, r *http.Request, mediaType string, body []byte) {
+	hdr := w.Header()
+	hdr.Set("Content-Type", mediaType)
+	hdr.Set("Vary", "Accept-Encoding")
+	if len(body) < gzipThreshold || !acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		hdr.Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+		return
+	}
+	hdr.Set("Content-Encoding", "gzip")
+	w.WriteHeader(http.StatusOK)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(w)
+	zw.Write(body)
+	zw.Close()
+	gzipWriters.Put(zw)
+}

@@ -1,0 +1,214 @@
+// Package server serves ALTO information resources over HTTP, RFC 7285,
+// Sections 8 to 11. One Handler serves every resource of the published
+// snapshot: GET resources are written from their pre-encoded bytes, and
+// POST services decode and validate the request, query the snapshot and
+// encode the answer. Every client mistake is answered by writeError with
+// an application/alto-error+json body (Section 8.5); HTTP-level failures
+// without ALTO-layer detail (404, 405, 406, 413, 415) get a one-line
+// text/plain body.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/snapshot"
+)
+
+// Limits bound the work one request may ask for.
+type Limits struct {
+	// MaxBodyBytes is the largest accepted request body; default 1 MiB.
+	MaxBodyBytes int64
+	// MaxPIDs is the largest number of PIDs in one list of a filtered
+	// map request; default 10,000.
+	MaxPIDs int
+	// MaxEndpoints is the largest number of endpoints in one list of an
+	// endpoint request; default 1,000.
+	MaxEndpoints int
+}
+
+// Defaults of Limits.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultMaxPIDs      = 10000
+	DefaultMaxEndpoints = 1000
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if l.MaxPIDs <= 0 {
+		l.MaxPIDs = DefaultMaxPIDs
+	}
+	if l.MaxEndpoints <= 0 {
+		l.MaxEndpoints = DefaultMaxEndpoints
+	}
+	return l
+}
+
+// Handler is the HTTP handler of an ALTO server. The zero value is not
+// usable; call New.
+type Handler struct {
+	snap   atomic.Pointer[snapshot.Snapshot]
+	limits Limits
+	logger *slog.Logger
+}
+
+// New returns a handler with the given limits; a nil logger means
+// slog.Default(). It answers 503 until the first Publish.
+func New(limits Limits, logger *slog.Logger) *Handler {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Handler{limits: limits.withDefaults(), logger: logger.With("component", "server")}
+}
+
+// Publish makes s the snapshot served by every request that starts
+// after it returns.
+func (h *Handler) Publish(s *snapshot.Snapshot) { h.snap.Store(s) }
+
+// Snapshot returns the published snapshot, or nil.
+func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
+
+// ServeHTTP dispatches a request to the resource at its path.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer h.recoverPanic(w, r)
+	snap := h.snap.Load()
+	if snap == nil {
+		w.Header().Set("Retry-After", "1")
+		plainError(w, http.StatusServiceUnavailable, "the ALTO server is starting; retry shortly")
+		return
+	}
+	res := snap.Lookup(r.URL.Path)
+	if res == nil {
+		plainError(w, http.StatusNotFound, "no ALTO resource at "+r.URL.Path+"; the directory at "+snap.Def.Directory+" lists them")
+		return
+	}
+	if res.Accepts == "" {
+		h.serveGet(w, r, res)
+		return
+	}
+	h.servePost(w, r, snap, res)
+}
+
+// recoverPanic turns a panic in a handler into a logged 500, so that one
+// bad request cannot stop the server.
+func (h *Handler) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		h.logger.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+		plainError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+func plainError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	io.WriteString(w, msg+"\n")
+}
+
+// writeError writes an ALTO error response, RFC 7285, Section 8.5. It is
+// the one place that writes application/alto-error+json.
+func writeError(w http.ResponseWriter, err error) {
+	var ae *alto.Error
+	if !errors.As(err, &ae) {
+		ae = &alto.Error{Code: alto.ErrInvalidFieldValue, Message: err.Error()}
+	}
+	body, _ := ae.MarshalJSON()
+	w.Header().Set("Content-Type", alto.MediaTypeError)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)+1))
+	w.WriteHeader(ae.HTTPStatus())
+	w.Write(append(body, '\n'))
+}
+
+// serveGet writes a GET resource from its pre-encoded bytes, with
+// conditional requests (ETag, If-None-Match) and gzip.
+func (h *Handler) serveGet(w http.ResponseWriter, r *http.Request, res *snapshot.Resource) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		plainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use GET")
+		return
+	}
+	if !acceptable(r.Header.Values("Accept"), res.MediaType) {
+		plainError(w, http.StatusNotAcceptable, "this resource is "+res.MediaType+"; the Accept header excludes it")
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("ETag", res.ETag)
+	hdr.Set("Vary", "Accept-Encoding")
+	hdr.Set("Cache-Control", "no-cache")
+	if etagMatch(r.Header.Get("If-None-Match"), res.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr.Set("Content-Type", res.MediaType)
+	body := res.Body
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		hdr.Set("Content-Encoding", "gzip")
+		body = res.Gzip
+	}
+	hdr.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		w.Write(body)
+	}
+}
+
+// servePost checks the method, media types and body size of a POST
+// service and calls its handler.
+func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		plainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use POST with "+res.Accepts)
+		return
+	}
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || !strings.EqualFold(ct, res.Accepts) {
+		plainError(w, http.StatusUnsupportedMediaType, "the request body must be "+res.Accepts)
+		return
+	}
+	if !acceptable(r.Header.Values("Accept"), res.MediaType) {
+		plainError(w, http.StatusNotAcceptable, "this resource answers with "+res.MediaType+"; the Accept header excludes it")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			plainError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", h.limits.MaxBodyBytes))
+			return
+		}
+		h.logger.Debug("reading request body", "path", r.URL.Path, "err", err)
+		plainError(w, http.StatusBadRequest, "the request body could not be read")
+		return
+	}
+	q := &query{h: h, snap: snap, res: res, r: r}
+	var out []byte
+	switch res.Type {
+	case netdef.TypeFilteredNetworkMap:
+		out, err = q.filteredNetworkMap(body)
+	case netdef.TypeFilteredCostMap:
+		out, err = q.filteredCostMap(body)
+	case netdef.TypeEndpointProperty:
+		out, err = q.endpointProperties(body)
+	case netdef.TypeEndpointCost:
+		out, err = q.endpointCost(body)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeBody(w, r, res.MediaType, out)
+}

@@ -1,0 +1,183 @@
+package snapshot
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/networkmap"
+	"github.com/goalto/goalto/internal/prefixes"
+	"github.com/goalto/goalto/internal/topology"
+)
+
+// inputs are the source values a definition names.
+type inputs struct {
+	graph       *topology.Graph // nil without a topology
+	paths       *topology.Paths
+	tables      []*prefixes.Table
+	prefixCount int
+}
+
+func readInputs(def *netdef.Definition) (*inputs, error) {
+	in := &inputs{}
+	if def.Topology != "" {
+		g, err := loadTopology(def)
+		if err != nil {
+			return nil, fmt.Errorf("topology: %w", err)
+		}
+		in.graph, in.paths = g, g.AllPairs()
+	}
+	for _, p := range def.Prefixes {
+		t, err := prefixes.Load(def.Path(p))
+		if err != nil {
+			return nil, fmt.Errorf("prefixes: %w", err)
+		}
+		in.tables = append(in.tables, t)
+		in.prefixCount += len(t.Entries)
+	}
+	return in, nil
+}
+
+// assignment is the result of applying the PID rule.
+type assignment struct {
+	assignments []networkmap.Assignment
+	pidNode     map[string]int // PID name to topology node index, for costs
+	unmapped    int
+}
+
+// assignPIDs groups the prefixes of every source into PIDs by the rule of
+// the definition. Prefixes that a source assigns to a named PID go there
+// under every rule.
+func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
+	a := &assignment{pidNode: map[string]int{}}
+	rule := def.NetworkMap.Rule
+	nodeByASN := map[uint32]int{}
+	if g := in.graph; g != nil {
+		for i, n := range g.Nodes {
+			if _, dup := nodeByASN[n.ASN]; n.ASN != 0 && !dup {
+				nodeByASN[n.ASN] = i
+			}
+			if len(n.Prefixes) == 0 || rule == netdef.PIDsByGroup {
+				continue
+			}
+			pid := nodePID(n)
+			if rule == netdef.PIDsByASN && n.ASN != 0 {
+				pid = asnPID(n.ASN)
+			}
+			a.pidNode[pid] = i
+			for _, p := range n.Prefixes {
+				a.add(p, pid)
+			}
+		}
+	}
+	for _, t := range in.tables {
+		for _, e := range t.Entries {
+			pid, ok := a.pidFor(e, rule, in, nodeByASN)
+			if !ok {
+				a.unmapped++
+				continue
+			}
+			a.add(e.Prefix, pid)
+		}
+	}
+	if err := a.addGroups(def, in); err != nil {
+		return nil, err
+	}
+	if pid := def.NetworkMap.DefaultPID; pid != "" {
+		a.add(netip.MustParsePrefix("0.0.0.0/0"), pid)
+		a.add(netip.MustParsePrefix("::/0"), pid)
+		if n := def.NetworkMap.DefaultNode; n != "" {
+			i := in.graph.Index(n)
+			if i < 0 {
+				return nil, fmt.Errorf("%s: network-map.default-node: node %q is not in the topology", def.File, n)
+			}
+			a.pidNode[pid] = i
+		}
+	}
+	return a, nil
+}
+
+func (a *assignment) add(p netip.Prefix, pid string) {
+	a.assignments = append(a.assignments, networkmap.Assignment{Prefix: p, PID: pid})
+}
+
+// pidFor returns the PID of a prefix table entry.
+func (a *assignment) pidFor(e prefixes.Entry, rule string, in *inputs, nodeByASN map[uint32]int) (string, bool) {
+	if e.PID != "" {
+		return e.PID, true
+	}
+	if e.ASN == 0 {
+		return "", false
+	}
+	node, hasNode := nodeByASN[e.ASN]
+	switch rule {
+	case netdef.PIDsByASN:
+		pid := asnPID(e.ASN)
+		if hasNode {
+			a.pidNode[pid] = node
+		}
+		return pid, true
+	case netdef.PIDsByNode:
+		if hasNode {
+			pid := nodePID(in.graph.Nodes[node])
+			a.pidNode[pid] = node
+			return pid, true
+		}
+	}
+	return "", false
+}
+
+func (a *assignment) addGroups(def *netdef.Definition, in *inputs) error {
+	for i, g := range def.Groups {
+		for _, p := range g.Prefixes {
+			a.add(p, g.PID)
+		}
+		if g.Node == "" {
+			continue
+		}
+		n := in.graph.Index(g.Node)
+		if n < 0 {
+			return fmt.Errorf("%s: groups[%d].node: node %q is not in the topology", def.File, i, g.Node)
+		}
+		a.pidNode[g.PID] = n
+	}
+	return nil
+}
+
+func asnPID(asn uint32) string { return "as" + strconv.FormatUint(uint64(asn), 10) }
+
+// nodePID names the PID of a topology node after its ID, replacing each
+// character that a PID name may not contain (RFC 7285, Section 10.1) by '_'.
+func nodePID(n topology.Node) string {
+	id := strings.Map(func(r rune) rune {
+		if alto.ValidPIDName(string(r)) {
+			return r
+		}
+		return '_'
+	}, n.ID)
+	if len(id) > 64 {
+		id = id[:64]
+	}
+	return id
+}
+
+// loadTopology reads the topology from the file system, or from the
+// definition's FS when it has one.
+func loadTopology(def *netdef.Definition) (*topology.Graph, error) {
+	if def.FS == nil {
+		return topology.Load(def.Path(def.Topology))
+	}
+	data, err := fs.ReadFile(def.FS, def.Topology)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(def.Topology, ".graphml") {
+		return topology.ParseGraphML(bytes.NewReader(data), def.Topology)
+	}
+	return topology.ParseYAML(data, def.Topology)
+}

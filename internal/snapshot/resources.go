@@ -1,0 +1,180 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/netdef"
+)
+
+// mediaTypes gives the media type and accepted request type of each
+// resource type, RFC 7285, Sections 9 and 11.
+var mediaTypes = map[string][2]string{
+	netdef.TypeDirectory:          {alto.MediaTypeDirectory, ""},
+	netdef.TypeNetworkMap:         {alto.MediaTypeNetworkMap, ""},
+	netdef.TypeCostMap:            {alto.MediaTypeCostMap, ""},
+	netdef.TypeFilteredNetworkMap: {alto.MediaTypeNetworkMap, alto.MediaTypeNetworkMapFilter},
+	netdef.TypeFilteredCostMap:    {alto.MediaTypeCostMap, alto.MediaTypeCostMapFilter},
+	netdef.TypeEndpointProperty:   {alto.MediaTypeEndpointProp, alto.MediaTypeEndpointPropParams},
+	netdef.TypeEndpointCost:       {alto.MediaTypeEndpointCost, alto.MediaTypeEndpointCostParams},
+}
+
+// buildResources makes the resources of the definition, skipping default
+// full cost maps that would be too large or have no costs, and encodes
+// the directories last since they list the others.
+func (s *Snapshot) buildResources(def *netdef.Definition) error {
+	for i, r := range def.Resources {
+		if r.Type == netdef.TypeCostMap || r.Type == netdef.TypeFilteredCostMap || r.Type == netdef.TypeEndpointCost {
+			names, err := s.availableCostTypes(def, i, r)
+			if err != nil {
+				return err
+			}
+			if len(names) == 0 {
+				continue
+			}
+			r.CostTypes = names
+		}
+		res, err := s.buildResource(def, i, r)
+		if err != nil {
+			return err
+		}
+		if res == nil {
+			continue
+		}
+		s.Resources = append(s.Resources, res)
+	}
+	root := netdef.Resource{ID: "", Type: netdef.TypeDirectory, Path: def.Directory}
+	dirs := []netdef.Resource{root}
+	for _, r := range s.Resources {
+		if r.Type == netdef.TypeDirectory {
+			dirs = append(dirs, r.Resource)
+		}
+	}
+	for _, d := range dirs {
+		if d.Path[0] != '/' {
+			continue // a directory served elsewhere
+		}
+		body, err := s.encodeDirectory(def, d.ID)
+		if err != nil {
+			return err
+		}
+		res, err := newGetResource(d, alto.MediaTypeDirectory, body)
+		if err != nil {
+			return err
+		}
+		s.byPath[d.Path] = res
+	}
+	for _, r := range s.Resources {
+		if r.Type != netdef.TypeDirectory {
+			s.byPath[r.Path] = r
+		}
+	}
+	return nil
+}
+
+// availableCostTypes returns the cost types of a resource that have
+// costs. A configured resource with a cost type lacking costs is an
+// error; a default one just drops it.
+func (s *Snapshot) availableCostTypes(def *netdef.Definition, i int, r netdef.Resource) ([]string, error) {
+	var names []string
+	for _, name := range r.CostTypes {
+		if s.CostMaps[name] != nil {
+			names = append(names, name)
+			continue
+		}
+		if !r.Defaulted() && !defaultedSet(def) {
+			return nil, fmt.Errorf("%s: resources[%d].cost-types: cost type %q has no costs: give a topology or costs for metric %q",
+				def.File, i, name, def.CostTypes[name].Metric)
+		}
+	}
+	return names, nil
+}
+
+// defaultedSet reports whether the resources were all added by default.
+func defaultedSet(def *netdef.Definition) bool {
+	for _, r := range def.Resources {
+		if r.Defaulted() {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Snapshot) buildResource(def *netdef.Definition, i int, r netdef.Resource) (*Resource, error) {
+	mt := mediaTypes[r.Type]
+	res := &Resource{Resource: r, MediaType: mt[0], Accepts: mt[1]}
+	switch r.Type {
+	case netdef.TypeNetworkMap:
+		return newGetResource(r, mt[0], s.NetworkMap.Body())
+	case netdef.TypeCostMap:
+		if n := s.NetworkMap.Len(); n > def.NetworkMap.MaxCostMapPIDs {
+			if r.Defaulted() {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("%s: resources[%d]: a full cost map of %d PIDs has %d entries, more than network-map.max-cost-map-pids (%d) allows; raise it or serve only filtered cost maps",
+				def.File, i, n, n*n, def.NetworkMap.MaxCostMapPIDs)
+		}
+		m := s.CostMaps[r.CostTypes[0]]
+		m.Prepare()
+		return newGetResource(r, mt[0], m.Body())
+	}
+	return res, nil
+}
+
+// encodeDirectory encodes the directory with the given ID ("" for the
+// root): RFC 7285, Section 9.2.2. The root lists the default network map
+// and every resource without a directory; a secondary directory lists the
+// resources that name it (Section 9.2.4).
+func (s *Snapshot) encodeDirectory(def *netdef.Definition, id string) ([]byte, error) {
+	dir := alto.Directory{
+		Meta:      alto.DirectoryMeta{CostTypes: map[string]alto.CostType{}},
+		Resources: map[string]alto.ResourceEntry{},
+	}
+	if id == "" {
+		dir.Meta.DefaultNetworkMap = s.NetworkMap.ResourceID()
+	}
+	for _, r := range s.Resources {
+		if r.Directory != id || (r.Type == netdef.TypeDirectory && r.ID == id) {
+			continue
+		}
+		entry := alto.ResourceEntry{URI: def.BaseURL + r.Path, MediaType: r.MediaType, Accepts: r.Accepts}
+		if r.Type != netdef.TypeDirectory && r.Type != netdef.TypeNetworkMap && r.Type != netdef.TypeEndpointProperty && r.Type != netdef.TypeEndpointCost {
+			entry.Uses = []string{s.NetworkMap.ResourceID()}
+		}
+		entry.Capabilities = s.capabilities(r)
+		for _, name := range r.CostTypes {
+			dir.Meta.CostTypes[name] = def.CostTypes[name]
+		}
+		dir.Resources[r.ID] = entry
+	}
+	if len(dir.Meta.CostTypes) == 0 {
+		dir.Meta.CostTypes = nil
+	}
+	body, err := json.MarshalIndent(dir, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(body, '\n'), nil
+}
+
+func (s *Snapshot) capabilities(r *Resource) *alto.Capabilities {
+	switch r.Type {
+	case netdef.TypeCostMap, netdef.TypeFilteredCostMap, netdef.TypeEndpointCost:
+		return &alto.Capabilities{
+			CostTypeNames:   slices.Clone(r.CostTypes),
+			CostConstraints: r.Constraints && r.Type != netdef.TypeCostMap,
+		}
+	case netdef.TypeEndpointProperty:
+		return &alto.Capabilities{PropTypes: s.PropTypes(r)}
+	}
+	return nil
+}
+
+// PropTypes returns the endpoint properties an endpoint property
+// resource offers: the PID in the network map (RFC 7285, Section 11.4.1.4
+// requires it) and the configured properties.
+func (s *Snapshot) PropTypes(r *Resource) []string {
+	return append([]string{s.NetworkMap.ResourceID() + ".pid"}, r.Properties...)
+}

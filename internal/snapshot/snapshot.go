@@ -1,0 +1,267 @@
+// Package snapshot builds the immutable set of ALTO information resources
+// served at one moment: the network map, the cost maps, the endpoint
+// properties and the encoded directories, each response pre-encoded and
+// pre-compressed where it is served by GET. A new Snapshot is built beside
+// the running one and published with one atomic pointer swap, so a
+// request never sees a half-built or mixed-version answer.
+//
+// Build is pure: the same definition and input files give the same
+// resources byte for byte, so version tags are content hashes.
+package snapshot
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/gaissmai/bart"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/costmap"
+	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/networkmap"
+)
+
+// Snapshot is one published version of every resource.
+type Snapshot struct {
+	Def        *netdef.Definition
+	NetworkMap *networkmap.Map
+	// CostMaps holds a map for every cost type name whose metric has costs.
+	CostMaps map[string]*costmap.Map
+	// Resources in the order of the definition, directories included.
+	Resources []*Resource
+	Built     time.Time
+	// Stats describes the inputs, for logs.
+	Stats Stats
+
+	byPath     map[string]*Resource
+	properties bart.Table[map[string]string] // per prefix, supernet values merged in
+}
+
+// Stats counts what a build read and produced.
+type Stats struct {
+	TopologyNodes, TopologyLinks int
+	PrefixesRead                 int
+	PrefixesUnmapped             int // prefixes whose origin AS matched no PID
+	PIDs, Prefixes               int
+	BuildTime                    time.Duration
+}
+
+// Resource is one information resource with its encoded response.
+type Resource struct {
+	netdef.Resource
+	MediaType string
+	Accepts   string // media type of POST bodies; empty for GET resources
+	// Body and Gzip are the full response for GET resources, and ETag its
+	// quoted entity tag; nil for POST resources.
+	Body, Gzip []byte
+	ETag       string
+}
+
+// Lookup returns the resource served at a URI path, or nil.
+func (s *Snapshot) Lookup(path string) *Resource { return s.byPath[path] }
+
+// CostMap returns the cost map of a cost type, ignoring its description,
+// among the named cost types, or nil.
+func (s *Snapshot) CostMap(names []string, ct alto.CostType) (*costmap.Map, string) {
+	for _, name := range names {
+		if m := s.CostMaps[name]; m != nil && m.CostType.Equal(ct) {
+			return m, name
+		}
+	}
+	return nil, ""
+}
+
+// Properties returns the endpoint properties configured for an address:
+// the values of the most specific prefix that sets each property.
+func (s *Snapshot) Properties(addr netip.Addr) map[string]string {
+	v, _ := s.properties.Lookup(addr)
+	return v
+}
+
+// Build reads the inputs of a definition and builds a snapshot.
+func Build(def *netdef.Definition) (*Snapshot, error) {
+	start := time.Now()
+	in, err := readInputs(def)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Def: def, byPath: map[string]*Resource{}, CostMaps: map[string]*costmap.Map{}}
+	asg, err := assignPIDs(def, in)
+	if err != nil {
+		return nil, err
+	}
+	if s.NetworkMap, err = networkmap.Build(def.NetworkMap.ResourceID, asg.assignments); err != nil {
+		return nil, fmt.Errorf("%s: network map: %w", def.File, err)
+	}
+	if err := s.buildCosts(def, in, asg); err != nil {
+		return nil, err
+	}
+	s.buildProperties(def)
+	if err := s.buildResources(def); err != nil {
+		return nil, err
+	}
+	s.Stats = Stats{
+		PrefixesRead:     in.prefixCount,
+		PrefixesUnmapped: asg.unmapped,
+		PIDs:             s.NetworkMap.Len(),
+		Prefixes:         s.NetworkMap.PrefixCount(),
+	}
+	if in.graph != nil {
+		s.Stats.TopologyNodes, s.Stats.TopologyLinks = len(in.graph.Nodes), len(in.graph.Links)
+	}
+	s.Built = time.Now()
+	s.Stats.BuildTime = s.Built.Sub(start)
+	return s, nil
+}
+
+// buildCosts fills CostMaps: per metric, from the definition's costs
+// given per PID, or else from shortest paths over the topology.
+func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignment) error {
+	nm := s.NetworkMap
+	byMetric := map[string]struct {
+		m    *costmap.Matrix
+		rows []int32
+	}{}
+	for _, metric := range netdef.Metrics {
+		if given, ok := def.Costs[metric]; ok {
+			m, err := explicitCosts(nm, metric, given)
+			if err != nil {
+				return fmt.Errorf("%s: %w", def.File, err)
+			}
+			rows := make([]int32, nm.Len())
+			for i := range rows {
+				rows[i] = int32(i)
+			}
+			byMetric[metric] = struct {
+				m    *costmap.Matrix
+				rows []int32
+			}{m, rows}
+			continue
+		}
+		if in.paths == nil {
+			continue
+		}
+		rows := make([]int32, nm.Len())
+		for i := range rows {
+			rows[i] = -1
+			if node, ok := asg.pidNode[nm.Name(i)]; ok {
+				rows[i] = int32(node)
+			}
+		}
+		byMetric[metric] = struct {
+			m    *costmap.Matrix
+			rows []int32
+		}{topologyCosts(in, metric), rows}
+	}
+	for name, ct := range def.CostTypes {
+		c, ok := byMetric[ct.Metric]
+		if !ok {
+			continue
+		}
+		s.CostMaps[name] = costmap.New(name, ct, nm, c.m, c.rows)
+	}
+	return nil
+}
+
+func explicitCosts(nm *networkmap.Map, metric string, given map[string]map[string]float64) (*costmap.Matrix, error) {
+	m := costmap.NewMatrix(nm.Len())
+	for src, row := range given {
+		si, ok := nm.Index(src)
+		if !ok {
+			return nil, fmt.Errorf("costs.%s: source PID %q is not in the network map", metric, src)
+		}
+		for dst, v := range row {
+			di, ok := nm.Index(dst)
+			if !ok {
+				return nil, fmt.Errorf("costs.%s.%s: destination PID %q is not in the network map", metric, src, dst)
+			}
+			m.Set(si, di, v)
+		}
+	}
+	return m, nil
+}
+
+// topologyCosts returns the node-by-node matrix of a metric: the sum of
+// link metrics along the shortest path for routingcost, and the number
+// of links of that path for hopcount. Unreachable pairs stay undefined.
+func topologyCosts(in *inputs, metric string) *costmap.Matrix {
+	n := len(in.graph.Nodes)
+	m := costmap.NewMatrix(n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			if metric == alto.CostMetricHopCount {
+				if h, ok := in.paths.Hops(i, j); ok {
+					m.Set(i, j, float64(h))
+				}
+			} else if c, ok := in.paths.Cost(i, j); ok {
+				m.Set(i, j, c)
+			}
+		}
+	}
+	return m
+}
+
+// buildProperties indexes the endpoint properties per prefix. Each entry
+// carries the values of its less specific prefixes too, with the most
+// specific prefix winning, so one longest-prefix match finds them all.
+func (s *Snapshot) buildProperties(def *netdef.Definition) {
+	set := func(p netip.Prefix, values map[string]string) {
+		p = p.Masked()
+		merged, _ := s.properties.Get(p)
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		for k, v := range values {
+			merged[k] = v
+		}
+		s.properties.Insert(p, merged)
+	}
+	for _, g := range def.Groups {
+		if len(g.Properties) > 0 {
+			for _, p := range g.Prefixes {
+				set(p, g.Properties)
+			}
+		}
+	}
+	for _, pp := range def.Properties {
+		set(pp.Prefix, pp.Values)
+	}
+	for p, values := range s.properties.All() {
+		for sup, supValues := range s.properties.Supernets(p) {
+			if sup == p {
+				continue
+			}
+			for k, v := range supValues {
+				if _, ok := values[k]; !ok {
+					values[k] = v
+				}
+			}
+		}
+	}
+}
+
+// newGetResource encodes a GET resource: the body, its gzip form and an
+// entity tag from the content.
+func newGetResource(r netdef.Resource, mediaType string, body []byte) (*Resource, error) {
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+	if _, err := zw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	return &Resource{
+		Resource:  r,
+		MediaType: mediaType,
+		Body:      body,
+		Gzip:      z.Bytes(),
+		ETag:      `"` + hex.EncodeToString(sum[:16]) + `"`,
+	}, nil
+}
