@@ -173,7 +173,7 @@ func (m *Map) Encode(b []byte, sel Selection, constraints ...alto.Constraint) []
 		n := 0
 		for j, d := range sel.Dsts {
 			v := sel.Value(i, j)
-			if math.IsNaN(v) || !matchAll(constraints, v) {
+			if math.IsNaN(v) || !MatchAll(constraints, v) {
 				continue
 			}
 			if n > 0 {
@@ -194,7 +194,9 @@ func (m *Map) Encode(b []byte, sel Selection, constraints ...alto.Constraint) []
 	return append(b, "}}\n"...)
 }
 
-func matchAll(cs []alto.Constraint, v float64) bool {
+// MatchAll reports whether v satisfies every constraint; RFC 7285,
+// Section 11.3.2.3 joins multiple constraints with a logical AND.
+func MatchAll(cs []alto.Constraint, v float64) bool {
 	for _, c := range cs {
 		if !c.Match(v) {
 			return false

@@ -1,6 +1,8 @@
 package prefixes
 
 import (
+	"github.com/goalto/goalto/alto"
+
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -35,7 +37,7 @@ var defaultCSVColumns = csvColumns{prefix: 0, pid: 1, asn: -1, count: 2}
 // spaces around fields are ignored.
 //
 // An empty pid or asn field leaves Entry.PID or Entry.ASN unset. A non-empty
-// pid must be a valid PID name (see ValidPIDName), and an asn must be an AS
+// pid must be a valid PID name (see alto.ValidPIDName), and an asn must be an AS
 // number from 1 to 2^32-1. Invalid values, prefixes with host bits set and
 // duplicate prefixes are rejected with a *ParseError. name is used in errors
 // and as Table.File.
@@ -152,7 +154,7 @@ func parseCSVRecord(record []string, columns csvColumns, reader *csv.Reader) (En
 
 	if columns.pid >= 0 {
 		pid := strings.TrimSpace(record[columns.pid])
-		if pid != "" && !ValidPIDName(pid) {
+		if pid != "" && !alto.ValidPIDName(pid) {
 			return fail(columns.pid, columnPID, pidReason(pid), nil)
 		}
 		entry.PID = pid

@@ -1,6 +1,8 @@
 package prefixes
 
 import (
+	"github.com/goalto/goalto/alto"
+
 	"fmt"
 	"net/netip"
 	"strings"
@@ -16,7 +18,7 @@ func assertTableInvariants(t *testing.T, table *Table, allowPID bool) {
 		if !e.Prefix.IsValid() || e.Prefix.Masked() != e.Prefix {
 			t.Errorf("entry %d: prefix %v is not valid and masked", i, e.Prefix)
 		}
-		if e.PID != "" && (!allowPID || !ValidPIDName(e.PID)) {
+		if e.PID != "" && (!allowPID || !alto.ValidPIDName(e.PID)) {
 			t.Errorf("entry %d: unexpected PID %q", i, e.PID)
 		}
 		if allowPID && seen[e.Prefix] {

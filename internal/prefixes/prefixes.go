@@ -66,6 +66,6 @@ func parseASN(text string) (uint32, string, error) {
 
 // pidReason explains why name is not a valid PID name.
 func pidReason(name string) string {
-	return fmt.Sprintf("invalid PID name %q; want 1 to %d characters from A-Z, a-z, 0-9, '-', ':', '@' and '_' (RFC 7285, Section 10.1)",
-		name, maxPIDNameLength)
+	return fmt.Sprintf("invalid PID name %q; want 1 to 64 characters from A-Z, a-z, 0-9, '-', ':', '@' and '_' (RFC 7285, Section 10.1)",
+		name)
 }

@@ -1,6 +1,8 @@
 package prefixes
 
 import (
+	"github.com/goalto/goalto/alto"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -23,7 +25,7 @@ const yamlListKey = "prefixes"
 //	  - {prefix: 2001:db8::/32, asn: 64500}
 //
 // Each entry needs "prefix" (a string) and may have "pid" (a string that is
-// a valid PID name, see ValidPIDName) and "asn" (an integer from 1 to
+// a valid PID name, see alto.ValidPIDName) and "asn" (an integer from 1 to
 // 2^32-1). Unknown fields, duplicate fields, aliases, more than one document,
 // prefixes with host bits set and duplicate prefixes are rejected with a
 // *ParseError whose Field is a path such as "prefixes[3].pid", counting
@@ -187,7 +189,7 @@ func setYAMLField(entry *Entry, key string, value *yaml.Node, field string) erro
 		if !isYAMLString(value) {
 			return fail("want a string, got "+describeNode(value)+"; quote a PID name that YAML reads as another type", nil)
 		}
-		if !ValidPIDName(value.Value) {
+		if !alto.ValidPIDName(value.Value) {
 			return fail(pidReason(value.Value), nil)
 		}
 		entry.PID = value.Value

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/costmap"
 	"github.com/goalto/goalto/internal/jsonenc"
 )
 
@@ -30,7 +31,7 @@ func encodeEndpointCosts(ct alto.CostType, srcs, dsts []string, values []float64
 		n := 0
 		for j, d := range dsts {
 			v := values[i*len(dsts)+j]
-			if math.IsNaN(v) || !matches(cs, v) {
+			if math.IsNaN(v) || !costmap.MatchAll(cs, v) {
 				continue
 			}
 			if n > 0 {
@@ -49,13 +50,4 @@ func encodeEndpointCosts(ct alto.CostType, srcs, dsts []string, values []float64
 		rows++
 	}
 	return append(b, "}}\n"...)
-}
-
-func matches(cs []alto.Constraint, v float64) bool {
-	for _, c := range cs {
-		if !c.Match(v) {
-			return false
-		}
-	}
-	return true
 }
