@@ -1,26 +1,21 @@
 package prefixes
 
 import (
+	"github.com/goalto/goalto/internal/datadir"
+
 	"bufio"
 	"compress/gzip"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// pyasnDataDir contains the RouteViews pyasn tables that the tests read.
-var pyasnDataDir = filepath.Join("..", "..", "..", "shared", "data", "pfx2as-pyasn")
-
+// pyasnDataFile returns the path of a RouteViews pyasn table.
 func pyasnDataFile(t testing.TB, name string) string {
 	t.Helper()
-	path := filepath.Join(pyasnDataDir, name)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("pyasn data file not available: %v", err)
-	}
-	return path
+	return datadir.Path(t, "pfx2as-pyasn", name)
 }
 
 func TestLoadFullTable(t *testing.T) {
