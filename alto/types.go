@@ -25,9 +25,9 @@ const (
 
 // CostType is a cost metric in a cost mode, RFC 7285, Section 10.7.
 type CostType struct {
-	Mode        string `json:"cost-mode"`
-	Metric      string `json:"cost-metric"`
-	Description string `json:"description,omitempty"`
+	Mode        string `json:"cost-mode" yaml:"cost-mode"`
+	Metric      string `json:"cost-metric" yaml:"cost-metric"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 }
 
 // Equal reports whether c and o name the same metric and mode. The

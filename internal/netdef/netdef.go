@@ -106,7 +106,7 @@ type NetworkMap struct {
 type Group struct {
 	PID      string         `yaml:"pid"`
 	Node     string         `yaml:"node"` // topology node for costs; optional
-	Prefixes []netip.Prefix `yaml:"prefixes"`
+	Prefixes []Prefix `yaml:"prefixes"`
 	// Properties are endpoint properties of every address in the PID.
 	Properties map[string]string `yaml:"properties"`
 }
@@ -114,8 +114,25 @@ type Group struct {
 // PrefixProperties sets endpoint properties on every address in a prefix;
 // the most specific prefix wins.
 type PrefixProperties struct {
-	Prefix netip.Prefix      `yaml:"prefix"`
+	Prefix Prefix            `yaml:"prefix"`
 	Values map[string]string `yaml:"values"`
+}
+
+// Prefix is an IP prefix in a definition. Host bits must be zero, so
+// that a typo in an address or a length is not masked away.
+type Prefix struct{ netip.Prefix }
+
+// UnmarshalYAML parses a prefix, reporting the line of an invalid one.
+func (p *Prefix) UnmarshalYAML(n *yaml.Node) error {
+	v, err := netip.ParsePrefix(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: invalid prefix %q: %v", n.Line, n.Value, err)
+	}
+	if v != v.Masked() {
+		return fmt.Errorf("line %d: prefix %s has host bits set; use %s", n.Line, v, v.Masked())
+	}
+	p.Prefix = v
+	return nil
 }
 
 // Resource is one information resource.
@@ -181,14 +198,14 @@ func Load(path string) (*Definition, error) {
 func Parse(data []byte, name string) (*Definition, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, nil, err)
 	}
 	var def Definition
 	if len(root.Content) > 0 {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&def); err != nil {
-			return nil, yamlError(name, err)
+			return nil, yamlError(name, &root, err)
 		}
 	}
 	def.File = name
@@ -204,8 +221,9 @@ func Parse(data []byte, name string) (*Definition, error) {
 }
 
 // yamlError turns a yaml.v3 error such as "yaml: line 4: field foo not
-// found in type netdef.Definition" into an *Error with the line.
-func yamlError(name string, err error) error {
+// found in type netdef.Definition" into an *Error with the line, and the
+// field path of the key on that line when root has one.
+func yamlError(name string, root *yaml.Node, err error) error {
 	var te *yaml.TypeError
 	msg := err.Error()
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -220,7 +238,48 @@ func yamlError(name string, err error) error {
 		}
 	}
 	msg = strings.ReplaceAll(msg, " in type netdef.", " in ")
-	return &Error{File: name, Line: line, Err: errors.New(msg)}
+	return &Error{File: name, Line: line, Field: fieldAt(root, line, ""), Err: errors.New(msg)}
+}
+
+// fieldAt returns the path of the first mapping key on a line, such as
+// "groups[0].prefixes", or "" when there is none.
+func fieldAt(n *yaml.Node, line int, path string) string {
+	if n == nil || line == 0 {
+		return ""
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if f := fieldAt(c, line, path); f != "" {
+				return f
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], n.Content[i+1]
+			p := key.Value
+			if path != "" {
+				p = path + "." + p
+			}
+			if key.Line == line {
+				return p
+			}
+			if f := fieldAt(val, line, p); f != "" {
+				return f
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if f := fieldAt(c, line, p); f != "" {
+				return f
+			}
+			if c.Line == line && c.Kind == yaml.ScalarNode {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // lineOf returns the line of a field path such as "resources[2].type" in

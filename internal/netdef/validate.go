@@ -230,23 +230,24 @@ func (d *Definition) validateProperties() error {
 }
 
 func (d *Definition) validateResources() error {
-	ids := map[string]string{}
-	paths := map[string]bool{d.Directory: true}
+	dirs := map[string]bool{}
 	for _, r := range d.Resources {
 		if r.Type == TypeDirectory {
-			ids[r.ID] = r.Type
+			dirs[r.ID] = true
 		}
 	}
+	ids := map[string]bool{}
+	paths := map[string]bool{d.Directory: true}
 	for i, r := range d.Resources {
 		field := fmt.Sprintf("resources[%d]", i)
 		if !alto.ValidResourceID(r.ID) {
 			return fieldErr(field+".id", "invalid resource ID %q", r.ID)
 		}
-		if prev, dup := ids[r.ID]; dup && !(prev == TypeDirectory && r.Type == TypeDirectory) {
+		if ids[r.ID] {
 			return fieldErr(field+".id", "resource ID %q is used twice", r.ID)
 		}
-		ids[r.ID] = r.Type
-		if err := d.validateResource(field, r, ids); err != nil {
+		ids[r.ID] = true
+		if err := d.validateResource(field, r, dirs); err != nil {
 			return err
 		}
 		if strings.HasPrefix(r.Path, "/") {
@@ -259,7 +260,7 @@ func (d *Definition) validateResources() error {
 	return nil
 }
 
-func (d *Definition) validateResource(field string, r Resource, ids map[string]string) error {
+func (d *Definition) validateResource(field string, r Resource, dirs map[string]bool) error {
 	switch r.Type {
 	case TypeDirectory, TypeNetworkMap, TypeCostMap, TypeFilteredNetworkMap, TypeFilteredCostMap, TypeEndpointProperty, TypeEndpointCost:
 	default:
@@ -286,7 +287,7 @@ func (d *Definition) validateResource(field string, r Resource, ids map[string]s
 			return fieldErr(field+".cost-types", "undefined cost type %q", name)
 		}
 	}
-	if r.Directory != "" && ids[r.Directory] != TypeDirectory {
+	if r.Directory != "" && !dirs[r.Directory] {
 		return fieldErr(field+".directory", "no directory resource with ID %q", r.Directory)
 	}
 	for _, p := range r.Properties {
