@@ -36,7 +36,7 @@
 //
 //	name: example            # optional; default: file base name without extension
 //	nodes:                   # required, a sequence (may be empty)
-//	  - id: a                # required, unique, non-empty string (an integer is read as its text)
+//	  - id: a                # required, unique, non-empty string (a number is read as written)
 //	    label: Site A        # optional; default: the id
 //	    asn: 64500           # optional, 0..4294967295; 0 means unknown
 //	    lat: 46.2            # optional, degrees in [-90, 90]; lat and lon go together

@@ -2,25 +2,17 @@ package topology
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/goalto/goalto/internal/datadir"
 )
 
-// dataDir returns the folder with the shared input data (the Topology Zoo
-// and LHCONE files), $GOALTO_TESTDATA or /work/shared/data, skipping the test
-// when the sub-folder is missing.
+// dataDir returns a folder of the shared input data (the Topology Zoo and
+// LHCONE files); see package datadir for how it is found and when the test
+// is skipped.
 func dataDir(t testing.TB, sub string) string {
 	t.Helper()
-	root := os.Getenv("GOALTO_TESTDATA")
-	if root == "" {
-		root = "/work/shared/data"
-	}
-	dir := filepath.Join(root, sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("test data not available: %v (set GOALTO_TESTDATA)", err)
-	}
-	return dir
+	return datadir.Path(t, sub)
 }
 
 func mustLoad(t testing.TB, path string) *Graph {

@@ -105,7 +105,9 @@ type arc struct {
 }
 
 // item is a heap entry; entries made stale by a later improvement are
-// skipped when popped.
+// skipped when popped. The queue is driven through heap.Fix rather than
+// heap.Push and heap.Pop, which would box every item in an interface (one
+// allocation per push).
 type item struct {
 	cost float64
 	hops int32
@@ -125,11 +127,30 @@ func (q pqueue) Less(i, j int) bool {
 	return q[i].node < q[j].node
 }
 func (q pqueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *pqueue) Push(x any)   { *q = append(*q, x.(item)) }
+
+// Push and Pop complete heap.Interface; the hot path uses push and pop.
+func (q *pqueue) Push(x any) { *q = append(*q, x.(item)) }
 func (q *pqueue) Pop() any {
 	old := *q
 	it := old[len(old)-1]
 	*q = old[:len(old)-1]
+	return it
+}
+
+func (q *pqueue) push(it item) {
+	*q = append(*q, it)
+	heap.Fix(q, len(*q)-1)
+}
+
+func (q *pqueue) pop() item {
+	old := *q
+	it := old[0]
+	n := len(old) - 1
+	old[0] = old[n]
+	*q = old[:n]
+	if n > 0 {
+		heap.Fix(q, 0)
+	}
 	return it
 }
 
@@ -148,8 +169,8 @@ func (p *Paths) dijkstra(s int, start []int32, adj []arc, h *pqueue) {
 	}
 	cost[s], hops[s] = 0, 0
 	*h = append((*h)[:0], item{0, 0, int32(s)})
-	for h.Len() > 0 {
-		it := heap.Pop(h).(item)
+	for len(*h) > 0 {
+		it := h.pop()
 		u := it.node
 		if it.cost != cost[u] || it.hops != hops[u] {
 			continue // stale
@@ -158,7 +179,7 @@ func (p *Paths) dijkstra(s int, start []int32, adj []arc, h *pqueue) {
 			c, k := it.cost+a.w, it.hops+1
 			if c < cost[a.to] || (c == cost[a.to] && k < hops[a.to]) {
 				cost[a.to], hops[a.to], via[a.to] = c, k, a.link
-				heap.Push(h, item{c, k, a.to})
+				h.push(item{c, k, a.to})
 			}
 		}
 	}

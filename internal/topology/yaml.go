@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -59,7 +60,7 @@ func (p *yparser) document(data []byte) (root *yaml.Node, err error) {
 			root, err = nil, &ParseError{File: p.file, Reason: fmt.Sprintf("YAML parser failure: %v", r)}
 		}
 	}()
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
@@ -376,7 +377,7 @@ func (p *yparser) prefixes(n *yaml.Node, field string) ([]netip.Prefix, error) {
 func keyName(p *yparser, k *yaml.Node) string { return p.resolve(k).Value }
 
 func unknownField(p *yparser, k *yaml.Node, field string, want string) error {
-	return p.errf(k, joinField(field, keyName(p, k)), "unknown field (want %s)", want)
+	return p.fail(p.errf(k, joinField(field, keyName(p, k)), "unknown field (want %s)", want))
 }
 
 // goalto parses goalto's own form.
