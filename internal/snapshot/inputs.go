@@ -135,7 +135,7 @@ func (a *assignment) pidFor(e prefixes.Entry, rule string, in *inputs, nodeByASN
 func (a *assignment) addGroups(def *netdef.Definition, in *inputs) error {
 	for i, g := range def.Groups {
 		for _, p := range g.Prefixes {
-			a.add(p, g.PID)
+			a.add(p.Prefix, g.PID)
 		}
 		if g.Node == "" {
 			continue

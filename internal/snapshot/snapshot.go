@@ -224,12 +224,12 @@ func (s *Snapshot) buildProperties(def *netdef.Definition) {
 	for _, g := range def.Groups {
 		if len(g.Properties) > 0 {
 			for _, p := range g.Prefixes {
-				set(p, g.Properties)
+				set(p.Prefix, g.Properties)
 			}
 		}
 	}
 	for _, pp := range def.Properties {
-		set(pp.Prefix, pp.Values)
+		set(pp.Prefix.Prefix, pp.Values)
 	}
 	for p, values := range s.properties.All() {
 		for sup, supValues := range s.properties.Supernets(p) {
