@@ -71,6 +71,9 @@ func DecodeNetworkMapFilter(body []byte) (*NetworkMapFilter, error) {
 	if req.PIDs, err = checkPIDNames("pids", pids); err != nil {
 		return nil, err
 	}
+	if req.PIDs == nil {
+		req.PIDs = []string{} // encodes as [] rather than null
+	}
 	types, _, err := o.stringArray("address-types")
 	if err != nil {
 		return nil, err
@@ -100,20 +103,31 @@ func DecodeCostMapFilter(body []byte) (*CostMapFilter, error) {
 		return nil, err
 	}
 	pids, ok, err := o.object("pids")
-	if err != nil || !ok {
-		return &req, err
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return &req, nil
 	}
 	req.PIDs = &PIDFilter{}
 	for _, side := range []struct {
 		name string
 		dst  *[]string
 	}{{"srcs", &req.PIDs.Srcs}, {"dsts", &req.PIDs.Dsts}} {
-		list, _, err := pids.stringArray(side.name)
+		list, ok, err := pids.stringArray(side.name)
 		if err != nil {
 			return nil, err
 		}
+		if !ok {
+			// RFC 7285, Section 11.3.2.3: srcs and dsts are not optional
+			// in a PIDFilter, though either may be empty.
+			return nil, NewMissingField("pids/" + side.name)
+		}
 		if *side.dst, err = checkPIDNames("pids/"+side.name, list); err != nil {
 			return nil, err
+		}
+		if *side.dst == nil {
+			*side.dst = []string{} // encodes as [] rather than null
 		}
 	}
 	return &req, nil

@@ -104,8 +104,8 @@ type NetworkMap struct {
 
 // Group is a PID listed by name.
 type Group struct {
-	PID      string         `yaml:"pid"`
-	Node     string         `yaml:"node"` // topology node for costs; optional
+	PID      string   `yaml:"pid"`
+	Node     string   `yaml:"node"` // topology node for costs; optional
 	Prefixes []Prefix `yaml:"prefixes"`
 	// Properties are endpoint properties of every address in the PID.
 	Properties map[string]string `yaml:"properties"`

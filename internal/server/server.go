@@ -145,19 +145,26 @@ func (h *Handler) serveGet(w http.ResponseWriter, r *http.Request, res *snapshot
 		plainError(w, http.StatusNotAcceptable, "this resource is "+res.MediaType+"; the Accept header excludes it")
 		return
 	}
+	// The gzip and identity encodings are different representations, so
+	// they have different strong entity tags (RFC 9110, Section 8.8.3).
+	// Either tag in If-None-Match proves the client holds this version.
+	gz := acceptsGzip(r.Header.Values("Accept-Encoding"))
+	etag, body := res.ETag, res.Body
+	if gz {
+		etag, body = res.GzipETag, res.Gzip
+	}
 	hdr := w.Header()
-	hdr.Set("ETag", res.ETag)
+	hdr.Set("ETag", etag)
 	hdr.Set("Vary", "Accept-Encoding")
 	hdr.Set("Cache-Control", "no-cache")
-	if etagMatch(r.Header.Get("If-None-Match"), res.ETag) {
+	inm := r.Header.Get("If-None-Match")
+	if etagMatch(inm, res.ETag) || etagMatch(inm, res.GzipETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	hdr.Set("Content-Type", res.MediaType)
-	body := res.Body
-	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+	if gz {
 		hdr.Set("Content-Encoding", "gzip")
-		body = res.Gzip
 	}
 	hdr.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)

@@ -56,10 +56,10 @@ type Resource struct {
 	netdef.Resource
 	MediaType string
 	Accepts   string // media type of POST bodies; empty for GET resources
-	// Body and Gzip are the full response for GET resources, and ETag its
-	// quoted entity tag; nil for POST resources.
-	Body, Gzip []byte
-	ETag       string
+	// Body and Gzip are the full response for GET resources, and ETag and
+	// GzipETag their quoted entity tags; empty for POST resources.
+	Body, Gzip     []byte
+	ETag, GzipETag string
 }
 
 // Lookup returns the resource served at a URI path, or nil.
@@ -257,11 +257,13 @@ func newGetResource(r netdef.Resource, mediaType string, body []byte) (*Resource
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
+	tag := hex.EncodeToString(sum[:16])
 	return &Resource{
 		Resource:  r,
 		MediaType: mediaType,
 		Body:      body,
 		Gzip:      z.Bytes(),
-		ETag:      `"` + hex.EncodeToString(sum[:16]) + `"`,
+		ETag:      `"` + tag + `"`,
+		GzipETag:  `"` + tag + `-gzip"`,
 	}, nil
 }
