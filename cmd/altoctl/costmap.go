@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/client"
+)
+
+// matrixMaxColumns is the largest number of destinations that a cost
+// table prints as a matrix. Larger maps print one "src dst cost" row per
+// pair, which stays readable in an 80-column terminal and in grep.
+const matrixMaxColumns = 8
+
+func newCostMapCommand(a *app) *cobra.Command {
+	var ctFlags costTypeFlags
+	var resourceID string
+	var list bool
+	cmd := &cobra.Command{
+		Use:   "costmap",
+		Short: "Print a full cost map",
+		Long: `Print a full cost map (RFC 7285, Section 11.2.3) for a cost type, chosen by
+--cost-type or by --metric and --mode. Without --resource, the cost map
+comes from a cost map resource that offers the cost type or, when there
+is none, from a filtered cost map service asked for all PIDs.`,
+		Args: cobra.NoArgs,
+		RunE: a.action(func(ctx context.Context, c *client.Client) error {
+			resp, err := fetchFullCostMap(ctx, c, &ctFlags, resourceID)
+			if err != nil {
+				return err
+			}
+			return printResponse(a, resp, func(m *alto.CostMap) ([]string, [][]string) {
+				return costTable(m.CostMap, list)
+			})
+		}),
+	}
+	addCostTypeFlags(cmd, &ctFlags)
+	cmd.Flags().StringVar(&resourceID, "resource", "", "resource ID of the cost map (default: chosen from the IRD by cost type)")
+	cmd.Flags().BoolVar(&list, "list", false, "print one src, dst, cost row per pair even for a small map")
+	cmd.AddCommand(newCostMapFilterCommand(a))
+	return cmd
+}
+
+func fetchFullCostMap(ctx context.Context, c *client.Client, f *costTypeFlags, resourceID string) (*client.Response, error) {
+	if resourceID == "" {
+		ct, err := f.resolve(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		r, params, err := c.FullCostMapRequest(ctx, ct)
+		if err != nil {
+			return nil, err
+		}
+		return c.Fetch(ctx, r, params)
+	}
+	r, err := c.ResourceOfType(ctx, resourceID, alto.MediaTypeCostMap, "")
+	if err != nil {
+		return nil, err
+	}
+	if f.explicit() {
+		ct, err := f.resolve(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if !r.Offers(ct) {
+			return nil, fmt.Errorf("cost map %q does not offer cost type %s/%s", r.ID, ct.Metric, ct.Mode)
+		}
+	}
+	return c.Get(ctx, r)
+}
+
+func newCostMapFilterCommand(a *app) *cobra.Command {
+	var ctFlags costTypeFlags
+	var resourceID string
+	var srcs, dsts, constraints []string
+	var list bool
+	cmd := &cobra.Command{
+		Use:   "filter",
+		Short: "Print a filtered cost map",
+		Long: `Send a filtered cost map request (RFC 7285, Section 11.3.2) and print the
+costs it returns. Without --src and --dst, the server returns all PID
+pairs; with only one of them, all PIDs on the other side.`,
+		Example: `  altoctl costmap filter --metric routingcost --mode numerical --src PID1 --dst PID2 --constraint "le 10"`,
+		Args:    cobra.NoArgs,
+		RunE: a.action(func(ctx context.Context, c *client.Client) error {
+			cs, err := parseConstraints(constraints)
+			if err != nil {
+				return err
+			}
+			ct, err := ctFlags.resolve(ctx, c)
+			if err != nil {
+				return err
+			}
+			req := &alto.CostMapFilter{CostType: ct, Constraints: cs}
+			if len(srcs) > 0 || len(dsts) > 0 {
+				req.PIDs = &alto.PIDFilter{Srcs: nonNil(srcs), Dsts: nonNil(dsts)}
+			}
+			r, err := chooseResource(ctx, c, resourceID, alto.MediaTypeCostMap, alto.MediaTypeCostMapFilter, func() (client.Resource, error) {
+				return c.FilteredCostMapResource(ctx, ct, len(cs) > 0)
+			})
+			if err != nil {
+				return err
+			}
+			resp, err := c.Post(ctx, r, req)
+			if err != nil {
+				return err
+			}
+			return printResponse(a, resp, func(m *alto.CostMap) ([]string, [][]string) {
+				return costTable(m.CostMap, list)
+			})
+		}),
+	}
+	addCostTypeFlags(cmd, &ctFlags)
+	flags := cmd.Flags()
+	flags.StringVar(&resourceID, "resource", "", "resource ID of the filtered cost map service (default: chosen from the IRD)")
+	flags.StringArrayVar(&srcs, "src", nil, "source PID; repeat for more PIDs")
+	flags.StringArrayVar(&dsts, "dst", nil, "destination PID; repeat for more PIDs")
+	flags.StringArrayVar(&constraints, "constraint", nil, `cost constraint such as "le 10" (operators lt, le, gt, ge, eq); repeat for more`)
+	flags.BoolVar(&list, "list", false, "print one src, dst, cost row per pair even for a small map")
+	return cmd
+}
+
+// costTable prints costs as a matrix with one row per source and one
+// column per destination when there are at most matrixMaxColumns
+// destinations and list is false, and otherwise as one row per pair. A
+// pair without a cost shows emptyCell in the matrix.
+func costTable(costs map[string]map[string]float64, list bool) ([]string, [][]string) {
+	dstSet := make(map[string]struct{})
+	for _, row := range costs {
+		for dst := range row {
+			dstSet[dst] = struct{}{}
+		}
+	}
+	dsts := sortedKeys(dstSet)
+	if list || len(dsts) > matrixMaxColumns {
+		return costList(costs)
+	}
+	var rows [][]string
+	for _, src := range sortedKeys(costs) {
+		row := []string{src}
+		for _, dst := range dsts {
+			cost, ok := costs[src][dst]
+			if !ok {
+				row = append(row, "")
+				continue
+			}
+			row = append(row, formatCost(cost))
+		}
+		rows = append(rows, row)
+	}
+	return append([]string{`SRC\DST`}, dsts...), rows
+}
+
+func costList(costs map[string]map[string]float64) ([]string, [][]string) {
+	var rows [][]string
+	for _, src := range sortedKeys(costs) {
+		for _, dst := range sortedKeys(costs[src]) {
+			rows = append(rows, []string{src, dst, formatCost(costs[src][dst])})
+		}
+	}
+	return []string{"SRC", "DST", "COST"}, rows
+}
+
+// formatCost prints a cost in decimal without an exponent, with as many
+// digits as the value needs.
+func formatCost(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// nonNil returns list, or an empty list in place of nil so that it is
+// sent as [] and not null.
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}

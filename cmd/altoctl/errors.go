@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/spf13/cobra"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/client"
+)
+
+// Exit statuses.
+const (
+	exitFailure = 1 // the request failed or the server rejected it
+	exitUsage   = 2 // the command line is invalid
+)
+
+// usageError is an invalid command line: an unknown flag, a missing or
+// malformed flag value.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError with a formatted message.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// report prints err on stderr and returns the exit status for it.
+func (a *app) report(cmd *cobra.Command, err error) int {
+	var usage usageError
+	if !a.started || errors.As(err, &usage) {
+		fmt.Fprintf(a.stderr, "altoctl: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		return exitUsage
+	}
+	fmt.Fprintf(a.stderr, "altoctl: %s\n", a.describe(err))
+	return exitFailure
+}
+
+// describe returns the message for a failed request.
+func (a *app) describe(err error) string {
+	var altoErr *alto.Error
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &altoErr):
+		return "server rejected the request: " + formatALTOError(altoErr)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("no response within %s (raise --timeout): %v", a.timeout, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Sprintf("interrupted: %v", err)
+	case errors.As(err, &urlErr) && urlErr.Op != "parse":
+		return fmt.Sprintf("cannot reach the ALTO server (check --server): %v", err)
+	case errors.Is(err, client.ErrNotFound):
+		return fmt.Sprintf("%v (run 'altoctl ird' to list the resources)", err)
+	default:
+		return err.Error()
+	}
+}
+
+// formatALTOError formats an ALTO error response (RFC 7285, Section 8.5)
+// with its code, field, value, message and HTTP status.
+func formatALTOError(e *alto.Error) string {
+	// An unknown code is kept at the start of Message, so only a known
+	// code is printed on its own.
+	s := ""
+	if e.Code != 0 {
+		s = e.Code.String()
+	}
+	if e.Field != "" {
+		s += fmt.Sprintf(" field %q", e.Field)
+	}
+	if e.Value != "" {
+		s += fmt.Sprintf(" value %q", e.Value)
+	}
+	for _, detail := range []string{e.SyntaxError, e.Message} {
+		if detail == "" {
+			continue
+		}
+		if s != "" {
+			s += ": "
+		}
+		s += detail
+	}
+	return s + fmt.Sprintf(" (HTTP %d)", e.HTTPStatus())
+}

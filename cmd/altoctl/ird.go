@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/goalto/goalto/client"
+)
+
+func newIRDCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ird",
+		Short: "List the resources of the information resource directory",
+		Long: `List the resources of the server's information resource directory (IRD),
+with the resources of its secondary directories merged in and every URI
+absolute. With --json, print the merged directory.`,
+		Args: cobra.NoArgs,
+		RunE: a.action(a.runIRD),
+	}
+}
+
+func (a *app) runIRD(ctx context.Context, c *client.Client) error {
+	if a.jsonOutput {
+		dir, err := c.Directory(ctx)
+		if err != nil {
+			return err
+		}
+		body, err := json.Marshal(dir)
+		if err != nil {
+			return fmt.Errorf("encode directory: %w", err)
+		}
+		return printJSON(a.stdout, body)
+	}
+	resources, err := c.Resources(ctx)
+	if err != nil {
+		return err
+	}
+	return printTable(a.stdout, []string{"ID", "MEDIA TYPE", "ACCEPTS", "URI", "USES", "CAPABILITIES"}, irdRows(resources))
+}
+
+func irdRows(resources []client.Resource) [][]string {
+	rows := make([][]string, 0, len(resources))
+	for _, r := range resources {
+		rows = append(rows, []string{
+			r.ID,
+			r.MediaType,
+			r.Accepts,
+			r.URI,
+			strings.Join(r.Uses, ","),
+			capabilitiesText(r),
+		})
+	}
+	return rows
+}
+
+// capabilitiesText formats the capabilities of a resource as
+// space-separated items such as "cost-types=num-routing,ord-routing".
+func capabilitiesText(r client.Resource) string {
+	caps := r.Capabilities
+	if caps == nil {
+		return ""
+	}
+	var items []string
+	if len(caps.CostTypeNames) > 0 {
+		items = append(items, "cost-types="+strings.Join(caps.CostTypeNames, ","))
+	}
+	if caps.CostConstraints {
+		items = append(items, "cost-constraints")
+	}
+	if len(caps.PropTypes) > 0 {
+		items = append(items, "prop-types="+strings.Join(caps.PropTypes, ","))
+	}
+	return strings.Join(items, " ")
+}

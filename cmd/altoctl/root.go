@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/goalto/goalto/client"
+)
+
+// Defaults of the global flags.
+const (
+	defaultServer  = "http://127.0.0.1:8181/directory"
+	defaultTimeout = 10 * time.Second
+	serverEnv      = "ALTO_SERVER"
+)
+
+// app is the state shared by all commands of one run.
+type app struct {
+	stdout, stderr io.Writer
+	server         string
+	jsonOutput     bool
+	timeout        time.Duration
+	// started is set when a command's action begins, after cobra has
+	// checked the command line. An error before that is a usage error.
+	started bool
+}
+
+// run executes the command line args and returns the exit status.
+// Getenv supplies the environment, so that tests can run in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := newRootCommand(a, getenv)
+	root.SetArgs(append([]string{}, args...))
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
+	}
+	return a.report(cmd, err)
+}
+
+func newRootCommand(a *app, getenv func(string) string) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "altoctl",
+		Short: "Query an ALTO server (RFC 7285)",
+		Long: `altoctl queries an ALTO server (RFC 7285). It reads the server's information
+resource directory (IRD) at --server, picks the resource that fits each
+command, and prints the response as a table, or as JSON with --json.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError{err}
+	})
+
+	server := defaultServer
+	if v := getenv(serverEnv); v != "" {
+		server = v
+	}
+	flags := root.PersistentFlags()
+	flags.StringVar(&a.server, "server", server, "URL of the server's root IRD; $"+serverEnv+", when set, replaces the built-in default")
+	flags.BoolVar(&a.jsonOutput, "json", false, "print the response body as indented JSON with sorted keys")
+	flags.DurationVar(&a.timeout, "timeout", defaultTimeout, "time limit for the whole command, such as 30s or 2m")
+
+	root.AddCommand(
+		newIRDCommand(a),
+		newNetworkMapCommand(a),
+		newCostMapCommand(a),
+		newEPSCommand(a),
+		newECSCommand(a),
+	)
+	return root
+}
+
+// action turns a command body into a cobra RunE function. It builds the
+// client from the global flags and bounds the command by --timeout.
+func (a *app) action(body func(ctx context.Context, c *client.Client) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		a.started = true
+		if a.timeout <= 0 {
+			return usageError{fmt.Errorf("invalid --timeout %s: must be positive", a.timeout)}
+		}
+		c, err := client.New(a.server, client.WithUserAgent("altoctl"))
+		if err != nil {
+			return usageError{fmt.Errorf("invalid --server: %w", err)}
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+		defer cancel()
+		return body(ctx, c)
+	}
+}
