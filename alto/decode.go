@@ -253,7 +253,7 @@ func position(body []byte, offset int64) (line, col int) {
 	}
 	before := body[:offset]
 	line = bytes.Count(before, []byte{'\n'}) + 1
-	col = int(offset) - (bytes.LastIndexByte(before, '\n') + 1)
+	col = max(int(offset)-(bytes.LastIndexByte(before, '\n')+1), 1)
 	return line, col
 }
 
