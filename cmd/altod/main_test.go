@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bufio"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildAltod compiles the command into a temporary directory.
+func buildAltod(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "altod")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestAltodServesAndStopsOnSIGTERM(t *testing.T) {
+	bin := buildAltod(t)
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--log-level", "warn")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the directory URL: %v", err)
+	}
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "ALTO directory: ")
+	if !ok {
+		t.Fatalf("first output line = %q, want the directory URL", line)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "application/alto-directory+json" {
+		t.Fatalf("GET %s = %d %s, want 200 application/alto-directory+json", url, resp.StatusCode, ct)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("altod exited with %v after SIGTERM, want status 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("altod did not exit within 15 s of SIGTERM")
+	}
+}
+
+func TestCheckFlag(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("groups:\n  - pid: a\n    prefixes: [192.0.2.0/24]\n    colour: red\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"--check"}); code != 0 {
+		t.Errorf("--check of the built-in network exited %d, want 0", code)
+	}
+	if code := run([]string{"--check", "--config", bad}); code != 1 {
+		t.Errorf("--check of an invalid file exited %d, want 1", code)
+	}
+	if code := run([]string{"--no-such-flag"}); code != 2 {
+		t.Errorf("an unknown flag exited %d, want 2", code)
+	}
+}
