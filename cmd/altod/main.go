@@ -45,15 +45,17 @@ func run(args []string) int {
 		return checkDefinition(cfg.Definition)
 	}
 
+	// Catch signals before announcing the URL, so that a SIGTERM sent by
+	// whoever reads the URL always gets a graceful shutdown.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+
 	d, err := daemon.Start(cfg)
 	if err != nil {
 		logger.Error("start failed", "err", err)
 		return 1
 	}
 	fmt.Printf("ALTO directory: %s\n", d.IRDURL())
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	for {
 		select {
 		case <-d.Done():
