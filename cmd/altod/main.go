@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/server"
+	"github.com/goalto/goalto/internal/transport"
 )
 
 func main() {
@@ -32,8 +34,16 @@ func run(args []string) int {
 	fs.IntVar(&cfg.Limits.MaxPIDs, "max-pids", server.DefaultMaxPIDs, "most PIDs in one list of a filtered map request")
 	fs.IntVar(&cfg.Limits.MaxEndpoints, "max-endpoints", server.DefaultMaxEndpoints, "most endpoints in one list of an endpoint request")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
+	fs.StringVar(&cfg.Transport.CertFile, "tls-cert", "", "PEM certificate chain `file`; with --tls-key, serves HTTPS and reloads the pair when it changes")
+	fs.StringVar(&cfg.Transport.KeyFile, "tls-key", "", "PEM private key `file`")
+	protocols := fs.String("protocols", "", "comma-separated HTTP versions to serve: h1, h2, h3 (h3 needs TLS); default h1,h2 without TLS and h1,h2,h3 with TLS")
+	minTLS := fs.String("tls-min-version", "1.3", "lowest TLS `version` accepted over TCP: 1.3 or 1.2")
 	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := transportFlags(&cfg, *protocols, *minTLS); err != nil {
+		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
 	if cfg.ReloadInterval <= 0 {
@@ -90,4 +100,27 @@ func checkDefinition(path string) int {
 	fmt.Printf("ok: %d PIDs, %d prefixes (%d read, %d unmapped), %d cost maps, %d resources, built in %s\n",
 		st.PIDs, st.Prefixes, st.PrefixesRead, st.PrefixesUnmapped, len(snap.CostMaps), len(snap.Resources), time.Since(start).Round(time.Millisecond))
 	return 0
+}
+
+// transportFlags applies the --protocols and --tls-min-version flags.
+func transportFlags(cfg *daemon.Config, protocols, minTLS string) error {
+	if protocols != "" {
+		p, err := transport.ParseProtocols(protocols)
+		if err != nil {
+			return err
+		}
+		cfg.Transport.Protocols = p
+	}
+	if cfg.Transport.CertFile == "" && cfg.Transport.KeyFile == "" {
+		return nil
+	}
+	switch minTLS {
+	case "1.3":
+		cfg.Transport.MinTLSVersion = tls.VersionTLS13
+	case "1.2":
+		cfg.Transport.MinTLSVersion = tls.VersionTLS12
+	default:
+		return fmt.Errorf("invalid --tls-min-version %q: use 1.3 or 1.2", minTLS)
+	}
+	return nil
 }

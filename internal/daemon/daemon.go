@@ -8,10 +8,8 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
+	"github.com/goalto/goalto/internal/transport"
 )
 
 // Defaults of Config.
@@ -38,6 +37,9 @@ type Config struct {
 	// Definition is the network definition file; empty serves the
 	// built-in LHCONE network.
 	Definition string
+	// Transport selects the HTTP versions and TLS; its Listen and Logger
+	// are taken from this Config.
+	Transport transport.Config
 	// Limits bounds each request; zero fields take the server defaults.
 	Limits server.Limits
 	// ReloadInterval is how often input files are checked for changes;
@@ -52,13 +54,10 @@ type Daemon struct {
 	cfg     Config
 	logger  *slog.Logger
 	handler *server.Handler
-	ln      net.Listener
-	srv     *http.Server
-	done    chan struct{}
+	srv     *transport.Server
 
-	mu      sync.Mutex // guards the following fields
-	stamps  map[string]time.Time
-	serving error
+	mu     sync.Mutex // guards the following fields
+	stamps map[string]time.Time
 }
 
 // LoadDefinition reads the definition file, or returns the built-in
@@ -93,72 +92,47 @@ func Start(cfg Config) (*Daemon, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	d := &Daemon{cfg: cfg, logger: logger, done: make(chan struct{})}
+	d := &Daemon{cfg: cfg, logger: logger}
 	d.handler = server.New(cfg.Limits, logger)
 	snap, err := d.build()
 	if err != nil {
 		return nil, err
 	}
 	d.publish(snap)
-	d.ln, err = net.Listen("tcp", cfg.Listen)
-	if err != nil {
+	tc := cfg.Transport
+	tc.Listen, tc.Logger = cfg.Listen, logger
+	if d.srv, err = transport.Listen(tc, d.handler); err != nil {
 		return nil, err
 	}
-	d.srv = &http.Server{
-		Handler:           d.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	d.srv.Protocols = new(http.Protocols)
-	d.srv.Protocols.SetHTTP1(true)
-	d.srv.Protocols.SetUnencryptedHTTP2(true)
-	go d.serve()
 	if cfg.ReloadInterval > 0 {
 		go d.watch()
 	}
-	logger.Info("serving", "addr", d.Addr(), "ird", d.IRDURL(), "protocols", "h1,h2c")
+	logger.Info("serving", "ird", d.IRDURL())
 	return d, nil
 }
 
-func (d *Daemon) serve() {
-	err := d.srv.Serve(d.ln)
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	d.mu.Lock()
-	d.serving = err
-	d.mu.Unlock()
-	close(d.done)
-}
-
-// Addr returns the address the daemon listens on.
-func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+// Addr returns the TCP address the daemon listens on.
+func (d *Daemon) Addr() net.Addr { return d.srv.Addr() }
 
 // IRDURL returns the URL of the root directory.
 func (d *Daemon) IRDURL() string {
-	return "http://" + d.ln.Addr().String() + d.handler.Snapshot().Def.Directory
+	return d.srv.URL() + d.handler.Snapshot().Def.Directory
 }
 
 // Handler returns the HTTP handler, for serving it on other listeners.
 func (d *Daemon) Handler() *server.Handler { return d.handler }
 
-// Done is closed when the server stops serving.
-func (d *Daemon) Done() <-chan struct{} { return d.done }
+// Done is closed when the server has stopped.
+func (d *Daemon) Done() <-chan struct{} { return d.srv.Done() }
 
-// Err returns the error that stopped serving, nil after Shutdown.
-func (d *Daemon) Err() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.serving
-}
+// Err returns the error of a listener that failed, nil after Shutdown.
+func (d *Daemon) Err() error { return d.srv.Err() }
 
 // Shutdown stops accepting connections and waits for requests in flight
 // to finish, up to the context's deadline.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.logger.Info("shutting down", "addr", d.Addr())
 	err := d.srv.Shutdown(ctx)
-	<-d.done
 	d.logger.Info("stopped")
 	return err
 }
@@ -232,7 +206,7 @@ func (d *Daemon) watch() {
 	defer t.Stop()
 	for {
 		select {
-		case <-d.done:
+		case <-d.Done():
 			return
 		case <-t.C:
 		}
