@@ -15,3 +15,16 @@ const (
 	MediaTypeEndpointCostParams = "application/alto-endpointcostparams+json"
 	MediaTypeError              = "application/alto-error+json"
 )
+
+// Media types of incremental updates: the update stream service of
+// RFC 8895, Section 10, TIPS of RFC 9569, Section 10, and the patch
+// formats of RFC 7396 and RFC 6902.
+const (
+	MediaTypeEventStream         = "text/event-stream"
+	MediaTypeUpdateStreamParams  = "application/alto-updatestreamparams+json"
+	MediaTypeUpdateStreamControl = "application/alto-updatestreamcontrol+json"
+	MediaTypeTIPS                = "application/alto-tips+json"
+	MediaTypeTIPSParams          = "application/alto-tipsparams+json"
+	MediaTypeMergePatch          = "application/merge-patch+json"
+	MediaTypeJSONPatch           = "application/json-patch+json"
+)

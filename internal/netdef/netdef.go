@@ -37,6 +37,8 @@ const (
 	TypeFilteredCostMap    = "filtered-cost-map"
 	TypeEndpointProperty   = "endpoint-property"
 	TypeEndpointCost       = "endpoint-cost"
+	TypeUpdateStream       = "update-stream" // RFC 8895 update stream service
+	TypeTIPS               = "tips"          // RFC 9569 TIPS
 )
 
 // Defaults.
@@ -153,6 +155,9 @@ type Resource struct {
 	// Directory is the ID of the secondary directory that lists the
 	// resource; empty for the root directory (RFC 7285, Section 9.2.4).
 	Directory string `yaml:"directory"`
+	// Uses lists the resources an update stream or TIPS resource offers
+	// updates for; empty means every network map and full cost map.
+	Uses []string `yaml:"uses"`
 
 	defaulted bool // added by defaultResources
 }

@@ -262,7 +262,7 @@ func (d *Definition) validateResources() error {
 
 func (d *Definition) validateResource(field string, r Resource, dirs map[string]bool) error {
 	switch r.Type {
-	case TypeDirectory, TypeNetworkMap, TypeCostMap, TypeFilteredNetworkMap, TypeFilteredCostMap, TypeEndpointProperty, TypeEndpointCost:
+	case TypeDirectory, TypeNetworkMap, TypeCostMap, TypeFilteredNetworkMap, TypeFilteredCostMap, TypeEndpointProperty, TypeEndpointCost, TypeUpdateStream, TypeTIPS:
 	default:
 		return fieldErr(field+".type", "unknown resource type %q", r.Type)
 	}
@@ -289,6 +289,9 @@ func (d *Definition) validateResource(field string, r Resource, dirs map[string]
 	}
 	if r.Directory != "" && !dirs[r.Directory] {
 		return fieldErr(field+".directory", "no directory resource with ID %q", r.Directory)
+	}
+	if len(r.Uses) > 0 && r.Type != TypeUpdateStream && r.Type != TypeTIPS {
+		return fieldErr(field+".uses", "only update-stream and tips resources list uses")
 	}
 	for _, p := range r.Properties {
 		if !alto.ValidPropertyName(p) {

@@ -61,7 +61,45 @@ type Handler struct {
 	snap   atomic.Pointer[snapshot.Snapshot]
 	limits Limits
 	logger *slog.Logger
+
+	// Set by Handle and HandlePrefix before serving; read-only after.
+	services map[string]Service
+	prefixes map[string]http.Handler
 }
+
+// Service serves the POST requests of a resource type that this package
+// does not implement itself, such as update streams. body is the request
+// body, already read within the size limit after the method, Content-Type
+// and Accept checks.
+type Service interface {
+	ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource, body []byte)
+}
+
+// Handle registers the service of a resource type. It must be called
+// before the handler serves requests.
+func (h *Handler) Handle(resourceType string, s Service) {
+	if h.services == nil {
+		h.services = map[string]Service{}
+	}
+	h.services[resourceType] = s
+}
+
+// HandlePrefix serves every path under prefix (which ends in "/") that
+// is not a resource path with hh, for URIs that services create, such as
+// stream control URIs. It must be called before the handler serves
+// requests.
+func (h *Handler) HandlePrefix(prefix string, hh http.Handler) {
+	if h.prefixes == nil {
+		h.prefixes = map[string]http.Handler{}
+	}
+	h.prefixes[prefix] = hh
+}
+
+// WriteError writes an ALTO error response; for services.
+func WriteError(w http.ResponseWriter, err error) { writeError(w, err) }
+
+// PlainError writes an HTTP error with a one-line text body; for services.
+func PlainError(w http.ResponseWriter, status int, msg string) { plainError(w, status, msg) }
 
 // New returns a handler with the given limits; a nil logger means
 // slog.Default(). It answers 503 until the first Publish.
@@ -90,6 +128,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res := snap.Lookup(r.URL.Path)
 	if res == nil {
+		if hh := h.prefixHandler(r.URL.Path); hh != nil {
+			hh.ServeHTTP(w, r)
+			return
+		}
 		plainError(w, http.StatusNotFound, "no ALTO resource at "+r.URL.Path+"; the directory at "+snap.Def.Directory+" lists them")
 		return
 	}
@@ -98,6 +140,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.servePost(w, r, snap, res)
+}
+
+// prefixHandler returns the handler of the longest registered prefix of
+// path, or nil.
+func (h *Handler) prefixHandler(path string) http.Handler {
+	var best string
+	for p := range h.prefixes {
+		if strings.HasPrefix(path, p) && len(p) > len(best) {
+			best = p
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return h.prefixes[best]
 }
 
 // recoverPanic turns a panic in a handler into a logged 500, so that one
@@ -212,6 +269,14 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 		out, err = q.endpointProperties(body)
 	case netdef.TypeEndpointCost:
 		out, err = q.endpointCost(body)
+	default:
+		svc := h.services[res.Type]
+		if svc == nil {
+			plainError(w, http.StatusNotImplemented, "resource type "+res.Type+" is not available on this server")
+			return
+		}
+		svc.ServeALTO(w, r, snap, res, body)
+		return
 	}
 	if err != nil {
 		writeError(w, err)

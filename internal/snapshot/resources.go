@@ -19,7 +19,14 @@ var mediaTypes = map[string][2]string{
 	netdef.TypeFilteredCostMap:    {alto.MediaTypeCostMap, alto.MediaTypeCostMapFilter},
 	netdef.TypeEndpointProperty:   {alto.MediaTypeEndpointProp, alto.MediaTypeEndpointPropParams},
 	netdef.TypeEndpointCost:       {alto.MediaTypeEndpointCost, alto.MediaTypeEndpointCostParams},
+	netdef.TypeUpdateStream:       {alto.MediaTypeEventStream, alto.MediaTypeUpdateStreamParams},
+	netdef.TypeTIPS:               {alto.MediaTypeTIPS, alto.MediaTypeTIPSParams},
 }
+
+// patchMediaTypes are the incremental change formats offered for every
+// resource: the update engine sends a JSON merge patch when it is exact
+// and a JSON patch otherwise (RFC 8895, Section 6.3).
+const patchMediaTypes = alto.MediaTypeMergePatch + "," + alto.MediaTypeJSONPatch
 
 // buildResources makes the resources of the definition, skipping default
 // full cost maps that would be too large or have no costs, and encodes
@@ -45,6 +52,9 @@ func (s *Snapshot) buildResources(def *netdef.Definition) error {
 		}
 		s.Resources = append(s.Resources, res)
 	}
+	if err := s.resolveUses(def); err != nil {
+		return err
+	}
 	root := netdef.Resource{ID: "", Type: netdef.TypeDirectory, Path: def.Directory}
 	dirs := []netdef.Resource{root}
 	for _, r := range s.Resources {
@@ -69,6 +79,35 @@ func (s *Snapshot) buildResources(def *netdef.Definition) error {
 	for _, r := range s.Resources {
 		if r.Type != netdef.TypeDirectory {
 			s.byPath[r.Path] = r
+		}
+	}
+	return nil
+}
+
+// resolveUses fills the uses list of update stream and TIPS resources:
+// the configured resources, which must be served by GET, or by default
+// the network map and every full cost map.
+func (s *Snapshot) resolveUses(def *netdef.Definition) error {
+	get := map[string]bool{}
+	var all []string
+	for _, r := range s.Resources {
+		if r.Body != nil {
+			get[r.ID] = true
+			all = append(all, r.ID)
+		}
+	}
+	for i, r := range s.Resources {
+		if r.Type != netdef.TypeUpdateStream && r.Type != netdef.TypeTIPS {
+			continue
+		}
+		if len(r.Uses) == 0 {
+			r.Uses = all
+			continue
+		}
+		for _, id := range r.Uses {
+			if !get[id] {
+				return fmt.Errorf("%s: resources[%d].uses: %q is not a network map or full cost map of this server", def.File, i, id)
+			}
 		}
 	}
 	return nil
@@ -140,8 +179,11 @@ func (s *Snapshot) encodeDirectory(def *netdef.Definition, id string) ([]byte, e
 			continue
 		}
 		entry := alto.ResourceEntry{URI: def.BaseURL + r.Path, MediaType: r.MediaType, Accepts: r.Accepts}
-		if r.Type != netdef.TypeDirectory && r.Type != netdef.TypeNetworkMap && r.Type != netdef.TypeEndpointProperty && r.Type != netdef.TypeEndpointCost {
+		switch r.Type {
+		case netdef.TypeCostMap, netdef.TypeFilteredNetworkMap, netdef.TypeFilteredCostMap:
 			entry.Uses = []string{s.NetworkMap.ResourceID()}
+		case netdef.TypeUpdateStream, netdef.TypeTIPS:
+			entry.Uses = slices.Clone(r.Uses)
 		}
 		entry.Capabilities = s.capabilities(r)
 		for _, name := range r.CostTypes {
@@ -168,6 +210,15 @@ func (s *Snapshot) capabilities(r *Resource) *alto.Capabilities {
 		}
 	case netdef.TypeEndpointProperty:
 		return &alto.Capabilities{PropTypes: s.PropTypes(r)}
+	case netdef.TypeUpdateStream, netdef.TypeTIPS:
+		types := map[string]string{}
+		for _, id := range r.Uses {
+			types[id] = patchMediaTypes
+		}
+		return &alto.Capabilities{
+			IncrementalChangeMediaTypes: types,
+			SupportStreamControl:        r.Type == netdef.TypeUpdateStream,
+		}
 	}
 	return nil
 }
