@@ -19,6 +19,7 @@ import (
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
 	"github.com/goalto/goalto/internal/transport"
+	"github.com/goalto/goalto/internal/updates"
 )
 
 // Defaults of Config.
@@ -47,7 +48,14 @@ type Config struct {
 	ReloadInterval time.Duration
 	// Logger receives lifecycle logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Services register the services of extension resource types, such
+	// as update streams, on the handler before it serves.
+	Services []Registrar
 }
+
+// Registrar registers services on a handler; e is the update engine that
+// incremental update services read from.
+type Registrar func(h *server.Handler, e *updates.Engine, logger *slog.Logger)
 
 // Daemon is a running server.
 type Daemon struct {
@@ -55,6 +63,7 @@ type Daemon struct {
 	logger  *slog.Logger
 	handler *server.Handler
 	srv     *transport.Server
+	engine  *updates.Engine
 
 	mu     sync.Mutex // guards the following fields
 	stamps map[string]time.Time
@@ -92,8 +101,11 @@ func Start(cfg Config) (*Daemon, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	d := &Daemon{cfg: cfg, logger: logger}
+	d := &Daemon{cfg: cfg, logger: logger, engine: updates.NewEngine(updates.Limits{})}
 	d.handler = server.New(cfg.Limits, logger)
+	for _, register := range cfg.Services {
+		register(d.handler, d.engine, logger)
+	}
 	snap, err := d.build()
 	if err != nil {
 		return nil, err
@@ -169,12 +181,48 @@ func (d *Daemon) setStamps(s map[string]time.Time) {
 
 func (d *Daemon) publish(s *snapshot.Snapshot) {
 	d.handler.Publish(s)
+	d.publishUpdates(s)
 	st := s.Stats
 	d.logger.Info("maps published",
 		"network_map", s.NetworkMap.ResourceID(), "vtag", s.NetworkMap.Tag(),
 		"pids", st.PIDs, "prefixes", st.Prefixes, "prefixes_unmapped", st.PrefixesUnmapped,
 		"topology_nodes", st.TopologyNodes, "topology_links", st.TopologyLinks,
 		"cost_maps", len(s.CostMaps), "build_time", st.BuildTime.Round(time.Millisecond))
+}
+
+// Engine returns the update engine that update streams and TIPS views
+// read from.
+func (d *Daemon) Engine() *updates.Engine { return d.engine }
+
+// publishUpdates feeds the update engine with the resources that some
+// update stream or TIPS resource offers; the others are not diffed, so
+// a server without incremental updates pays nothing for them.
+func (d *Daemon) publishUpdates(s *snapshot.Snapshot) {
+	offered := map[string]bool{}
+	for _, r := range s.Resources {
+		if r.Type == netdef.TypeUpdateStream || r.Type == netdef.TypeTIPS {
+			for _, id := range r.Uses {
+				offered[id] = true
+			}
+		}
+	}
+	if len(offered) == 0 {
+		return
+	}
+	content := updates.FromSnapshot(s)
+	for id := range content {
+		if !offered[id] {
+			delete(content, id)
+		}
+	}
+	changes, err := d.engine.Publish(content)
+	if err != nil {
+		d.logger.Error("publishing incremental updates", "err", err)
+		return
+	}
+	for _, c := range changes {
+		d.logger.Debug("resource changed", "change", c.String())
+	}
 }
 
 // fileStamps returns the modification time of the definition file and
