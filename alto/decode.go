@@ -178,6 +178,15 @@ func DecodeEndpointPropParams(body []byte) (*EndpointPropParams, error) {
 // case the server substitutes the client's address (RFC 7285,
 // Section 11.5.1.3); both may not.
 func DecodeEndpointCostParams(body []byte) (*EndpointCostParams, error) {
+	if req, ok, err := decodeEndpointCostFast(body); ok {
+		return req, err
+	}
+	return decodeEndpointCostDetailed(body)
+}
+
+// decodeEndpointCostDetailed decodes member by member, finding the
+// precise error of any malformed request.
+func decodeEndpointCostDetailed(body []byte) (*EndpointCostParams, error) {
 	o, err := decodeObject(body)
 	if err != nil {
 		return nil, err
