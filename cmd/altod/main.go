@@ -42,7 +42,7 @@ func run(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if err := transportFlags(&cfg, *protocols, *minTLS); err != nil {
+	if err := checkFlags(fs, &cfg, *protocols, *minTLS); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
@@ -97,21 +97,46 @@ func checkDefinition(path string) int {
 		return 1
 	}
 	st := snap.Stats
-	fmt.Printf("ok: %d PIDs, %d prefixes (%d read, %d unmapped), %d cost maps, %d resources, built in %s\n",
-		st.PIDs, st.Prefixes, st.PrefixesRead, st.PrefixesUnmapped, len(snap.CostMaps), len(snap.Resources), time.Since(start).Round(time.Millisecond))
+	fmt.Printf("ok: %d PIDs with %d prefixes (%d PIDs without costs); %d prefixes read from prefix tables, %d of them unmapped; %d cost types with costs; %d resources; built in %s\n",
+		st.PIDs, st.Prefixes, st.PIDsWithoutCosts, st.PrefixesRead, st.PrefixesUnmapped, len(snap.CostMaps), len(snap.Resources), time.Since(start).Round(time.Millisecond))
+	for _, w := range daemon.Warnings(snap) {
+		fmt.Println("warning:", w)
+	}
 	return 0
 }
 
-// transportFlags applies the --protocols and --tls-min-version flags.
-func transportFlags(cfg *daemon.Config, protocols, minTLS string) error {
+// checkFlags rejects arguments and flag values that altod would
+// otherwise ignore, naming the flag, and applies --protocols and
+// --tls-min-version.
+func checkFlags(fs *flag.FlagSet, cfg *daemon.Config, protocols, minTLS string) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: altod takes only flags; use --config %s to serve a network definition", fs.Arg(0), fs.Arg(0))
+	}
+	if cfg.Limits.MaxBodyBytes <= 0 || cfg.Limits.MaxPIDs <= 0 || cfg.Limits.MaxEndpoints <= 0 {
+		return fmt.Errorf("--max-body-bytes, --max-pids and --max-endpoints must be positive")
+	}
 	if protocols != "" {
 		p, err := transport.ParseProtocols(protocols)
 		if err != nil {
-			return err
+			return fmt.Errorf("invalid --protocols %q: use a comma-separated list of h1, h2 and h3", protocols)
 		}
 		cfg.Transport.Protocols = p
 	}
-	if cfg.Transport.CertFile == "" && cfg.Transport.KeyFile == "" {
+	tlsSet := cfg.Transport.CertFile != "" || cfg.Transport.KeyFile != ""
+	if tlsSet && (cfg.Transport.CertFile == "" || cfg.Transport.KeyFile == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")
+	}
+	if !tlsSet {
+		for _, p := range cfg.Transport.Protocols {
+			if p == transport.HTTP3 {
+				return fmt.Errorf("--protocols h3 needs TLS: give --tls-cert and --tls-key")
+			}
+		}
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "tls-min-version" })
+		if explicit {
+			return fmt.Errorf("--tls-min-version needs TLS: give --tls-cert and --tls-key")
+		}
 		return nil
 	}
 	switch minTLS {

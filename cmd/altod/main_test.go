@@ -79,7 +79,17 @@ func TestCheckFlag(t *testing.T) {
 	if code := run([]string{"--check", "--config", bad}); code != 1 {
 		t.Errorf("--check of an invalid file exited %d, want 1", code)
 	}
-	if code := run([]string{"--no-such-flag"}); code != 2 {
-		t.Errorf("an unknown flag exited %d, want 2", code)
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"net.yaml"},
+		{"--max-endpoints", "-1"},
+		{"--protocols", "h4"},
+		{"--protocols", "h1,h3"},
+		{"--tls-cert", "cert.pem"},
+		{"--tls-min-version", "1.2"},
+	} {
+		if code := run(args); code != 2 {
+			t.Errorf("altod %v exited %d, want 2", args, code)
+		}
 	}
 }

@@ -102,6 +102,10 @@ func (m *Map) Prepare() {
 // not called. Callers must not modify it.
 func (m *Map) Body() []byte { return m.body }
 
+// HasCosts reports whether the PID at a network map index has a row in
+// the cost matrix, that is a topology node or costs given per PID.
+func (m *Map) HasCosts(pid int) bool { return m.rows[pid] >= 0 }
+
 // Cost returns the numerical cost between two PIDs by network map index.
 func (m *Map) Cost(src, dst int) (float64, bool) {
 	r, c := m.rows[src], m.rows[dst]

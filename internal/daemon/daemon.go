@@ -8,6 +8,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -188,6 +189,28 @@ func (d *Daemon) publish(s *snapshot.Snapshot) {
 		"pids", st.PIDs, "prefixes", st.Prefixes, "prefixes_unmapped", st.PrefixesUnmapped,
 		"topology_nodes", st.TopologyNodes, "topology_links", st.TopologyLinks,
 		"cost_maps", len(s.CostMaps), "build_time", st.BuildTime.Round(time.Millisecond))
+	for _, w := range Warnings(s) {
+		d.logger.Warn(w)
+	}
+}
+
+// Warnings returns what looks wrong in a snapshot that built: PIDs
+// without costs and prefixes that went to no PID, each a sentence that
+// says what to change.
+func Warnings(s *snapshot.Snapshot) []string {
+	st := s.Stats
+	var out []string
+	if st.PIDs == 0 {
+		out = append(out, "the network map has no PIDs: give prefixes to topology nodes, groups or a prefix table")
+	}
+	if st.PIDsWithoutCosts > 0 && st.PIDs > 0 {
+		out = append(out, fmt.Sprintf("%d of %d PIDs have no costs, so cost maps and the endpoint cost service leave them out: attach them to topology nodes (node rule, groups with node, or AS numbers on nodes for the asn rule) or give costs",
+			st.PIDsWithoutCosts, st.PIDs))
+	}
+	if st.PrefixesUnmapped > 0 {
+		out = append(out, fmt.Sprintf("%d of %d prefixes read went to no PID: their origin AS matches no topology node under the node rule", st.PrefixesUnmapped, st.PrefixesRead))
+	}
+	return out
 }
 
 // Engine returns the update engine that update streams and TIPS views

@@ -59,6 +59,8 @@ type Definition struct {
 	// read from it instead of the file system.
 	FS fs.FS `yaml:"-"`
 
+	root *yaml.Node // the parsed document, for the line numbers of errors
+
 	NetworkMap NetworkMap `yaml:"network-map"`
 	// Topology is the topology file: GraphML, or goalto's YAML or JSON
 	// form; empty for none.
@@ -214,6 +216,7 @@ func Parse(data []byte, name string) (*Definition, error) {
 		}
 	}
 	def.File = name
+	def.root = &root
 	def.setDefaults()
 	if err := def.validate(); err != nil {
 		e := &Error{Err: err}
@@ -242,7 +245,11 @@ func yamlError(name string, root *yaml.Node, err error) error {
 			msg = strings.TrimSpace(after)
 		}
 	}
-	msg = strings.ReplaceAll(msg, " in type netdef.", " in ")
+	// yaml.v3 names Go types ("field foo not found in type
+	// netdef.Group"); a definition's author knows only the YAML keys.
+	if f, _, ok := strings.Cut(msg, " not found in type "); ok && strings.HasPrefix(f, "field ") {
+		msg = "unknown " + f
+	}
 	return &Error{File: name, Line: line, Field: fieldAt(root, line, ""), Err: errors.New(msg)}
 }
 
@@ -327,6 +334,16 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// FieldError returns an *Error for a field path of the definition, such
+// as "groups[2].node", with the line where that field is written.
+func (d *Definition) FieldError(field string, err error) *Error {
+	e := &Error{File: d.File, Field: field, Err: err}
+	if d.root != nil {
+		e.Line = lineOf(d.root, field)
+	}
+	return e
 }
 
 // Path resolves a file path of the definition relative to its directory.

@@ -28,14 +28,14 @@ func readInputs(def *netdef.Definition) (*inputs, error) {
 	if def.Topology != "" {
 		g, err := loadTopology(def)
 		if err != nil {
-			return nil, fmt.Errorf("topology: %w", err)
+			return nil, def.FieldError("topology", err)
 		}
 		in.graph, in.paths = g, g.AllPairs()
 	}
-	for _, p := range def.Prefixes {
+	for i, p := range def.Prefixes {
 		t, err := prefixes.Load(def.Path(p))
 		if err != nil {
-			return nil, fmt.Errorf("prefixes: %w", err)
+			return nil, def.FieldError(fmt.Sprintf("prefixes[%d]", i), err)
 		}
 		in.tables = append(in.tables, t)
 		in.prefixCount += len(t.Entries)
@@ -94,7 +94,7 @@ func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
 		if n := def.NetworkMap.DefaultNode; n != "" {
 			i := in.graph.Index(n)
 			if i < 0 {
-				return nil, fmt.Errorf("%s: network-map.default-node: node %q is not in the topology", def.File, n)
+				return nil, def.FieldError("network-map.default-node", fmt.Errorf("node %q is not in the topology; give a node ID", n))
 			}
 			a.pidNode[pid] = i
 		}
@@ -142,7 +142,7 @@ func (a *assignment) addGroups(def *netdef.Definition, in *inputs) error {
 		}
 		n := in.graph.Index(g.Node)
 		if n < 0 {
-			return fmt.Errorf("%s: groups[%d].node: node %q is not in the topology", def.File, i, g.Node)
+			return def.FieldError(fmt.Sprintf("groups[%d].node", i), fmt.Errorf("node %q is not in the topology; give a node ID (the GraphML node id, not its label)", g.Node))
 		}
 		a.pidNode[g.PID] = n
 	}

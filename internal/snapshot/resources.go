@@ -96,7 +96,7 @@ func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 			all = append(all, r.ID)
 		}
 	}
-	for i, r := range s.Resources {
+	for _, r := range s.Resources {
 		if r.Type != netdef.TypeUpdateStream && r.Type != netdef.TypeTIPS {
 			continue
 		}
@@ -106,11 +106,22 @@ func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 		}
 		for _, id := range r.Uses {
 			if !get[id] {
-				return fmt.Errorf("%s: resources[%d].uses: %q is not a network map or full cost map of this server", def.File, i, id)
+				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a network map or full cost map of this server", id))
 			}
 		}
 	}
 	return nil
+}
+
+// resourceField returns the field path of a resource of the definition
+// by ID, such as "resources[3].uses".
+func resourceField(def *netdef.Definition, id, field string) string {
+	for i, r := range def.Resources {
+		if r.ID == id {
+			return fmt.Sprintf("resources[%d].%s", i, field)
+		}
+	}
+	return "resources"
 }
 
 // availableCostTypes returns the cost types of a resource that have
@@ -124,8 +135,8 @@ func (s *Snapshot) availableCostTypes(def *netdef.Definition, i int, r netdef.Re
 			continue
 		}
 		if !r.Defaulted() && !defaultedSet(def) {
-			return nil, fmt.Errorf("%s: resources[%d].cost-types: cost type %q has no costs: give a topology or costs for metric %q",
-				def.File, i, name, def.CostTypes[name].Metric)
+			return nil, def.FieldError(fmt.Sprintf("resources[%d].cost-types", i),
+				fmt.Errorf("cost type %q has no costs: give a topology or costs for metric %q", name, def.CostTypes[name].Metric))
 		}
 	}
 	return names, nil
@@ -152,8 +163,9 @@ func (s *Snapshot) buildResource(def *netdef.Definition, i int, r netdef.Resourc
 			if r.Defaulted() {
 				return nil, nil
 			}
-			return nil, fmt.Errorf("%s: resources[%d]: a full cost map of %d PIDs has %d entries, more than network-map.max-cost-map-pids (%d) allows; raise it or serve only filtered cost maps",
-				def.File, i, n, n*n, def.NetworkMap.MaxCostMapPIDs)
+			return nil, def.FieldError(fmt.Sprintf("resources[%d]", i),
+				fmt.Errorf("a full cost map of %d PIDs has %d entries, more than network-map.max-cost-map-pids (%d) allows; raise it or serve only filtered cost maps",
+					n, n*n, def.NetworkMap.MaxCostMapPIDs))
 		}
 		m := s.CostMaps[r.CostTypes[0]]
 		m.Prepare()

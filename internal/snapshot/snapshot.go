@@ -48,7 +48,11 @@ type Stats struct {
 	PrefixesRead                 int
 	PrefixesUnmapped             int // prefixes whose origin AS matched no PID
 	PIDs, Prefixes               int
-	BuildTime                    time.Duration
+	// PIDsWithoutCosts counts the PIDs that no cost map covers: PIDs
+	// without a topology node, or all PIDs when no metric has costs. A
+	// default PID without a default node is not counted.
+	PIDsWithoutCosts int
+	BuildTime        time.Duration
 }
 
 // Resource is one information resource with its encoded response.
@@ -110,6 +114,7 @@ func Build(def *netdef.Definition) (*Snapshot, error) {
 		PrefixesUnmapped: asg.unmapped,
 		PIDs:             s.NetworkMap.Len(),
 		Prefixes:         s.NetworkMap.PrefixCount(),
+		PIDsWithoutCosts: s.pidsWithoutCosts(),
 	}
 	if in.graph != nil {
 		s.Stats.TopologyNodes, s.Stats.TopologyLinks = len(in.graph.Nodes), len(in.graph.Links)
@@ -131,7 +136,7 @@ func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignmen
 		if given, ok := def.Costs[metric]; ok {
 			m, err := explicitCosts(nm, metric, given)
 			if err != nil {
-				return fmt.Errorf("%s: %w", def.File, err)
+				return def.FieldError("costs."+metric, err)
 			}
 			rows := make([]int32, nm.Len())
 			for i := range rows {
@@ -168,17 +173,39 @@ func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignmen
 	return nil
 }
 
+func (s *Snapshot) pidsWithoutCosts() int {
+	n := s.NetworkMap.Len()
+	covered := make([]bool, n)
+	for _, m := range s.CostMaps {
+		for i := range n {
+			covered[i] = covered[i] || m.HasCosts(i)
+		}
+	}
+	if nm := s.Def.NetworkMap; nm.DefaultPID != "" && nm.DefaultNode == "" {
+		if i, ok := s.NetworkMap.Index(nm.DefaultPID); ok {
+			covered[i] = true
+		}
+	}
+	missing := 0
+	for _, c := range covered {
+		if !c {
+			missing++
+		}
+	}
+	return missing
+}
+
 func explicitCosts(nm *networkmap.Map, metric string, given map[string]map[string]float64) (*costmap.Matrix, error) {
 	m := costmap.NewMatrix(nm.Len())
 	for src, row := range given {
 		si, ok := nm.Index(src)
 		if !ok {
-			return nil, fmt.Errorf("costs.%s: source PID %q is not in the network map", metric, src)
+			return nil, fmt.Errorf("source PID %q is not in the network map", src)
 		}
 		for dst, v := range row {
 			di, ok := nm.Index(dst)
 			if !ok {
-				return nil, fmt.Errorf("costs.%s.%s: destination PID %q is not in the network map", metric, src, dst)
+				return nil, fmt.Errorf("destination PID %q of source %q is not in the network map", dst, src)
 			}
 			m.Set(si, di, v)
 		}
