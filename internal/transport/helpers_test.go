@@ -3,26 +3,21 @@ package transport
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/quic-go/quic-go/http3"
+
+	"github.com/goalto/goalto/internal/testcert"
 )
 
 // bigBody is the 1 MiB response of /big, pseudo-random so that a
@@ -71,55 +66,14 @@ type testCert struct {
 
 // pool returns a pool that trusts the certificate.
 func (c testCert) pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(c.leaf)
-	return p
+	return testcert.Cert{Leaf: c.leaf}.Pool()
 }
 
-// writeCert creates a self-signed ECDSA certificate for 127.0.0.1, ::1
-// and localhost and writes it to certFile and keyFile. Each file is
-// written to a temporary name and renamed into place, as a certificate
-// manager would.
+// writeCert writes a self-signed certificate (see testcert.Write).
 func writeCert(t testing.TB, certFile, keyFile, commonName string) testCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: commonName},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		DNSNames:              []string{"localhost"},
-	}
-
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	replaceFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
-	replaceFile(t, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	return testCert{certFile: certFile, keyFile: keyFile, leaf: leaf}
+	c := testcert.Write(t, certFile, keyFile, commonName)
+	return testCert{certFile: c.CertFile, keyFile: c.KeyFile, leaf: c.Leaf}
 }
 
 // newCert writes a certificate into a new temporary directory.
@@ -129,17 +83,7 @@ func newCert(t testing.TB, commonName string) testCert {
 	return writeCert(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), commonName)
 }
 
-// replaceFile writes data to a temporary file and renames it to path.
-func replaceFile(t testing.TB, path string, data []byte) {
-	t.Helper()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
+func replaceFile(t testing.TB, path string, data []byte) { testcert.ReplaceFile(t, path, data) }
 
 // startServer starts a server and shuts it down when the test ends.
 func startServer(t testing.TB, cfg Config, h http.Handler) *Server {
@@ -161,10 +105,7 @@ func startServer(t testing.TB, cfg Config, h http.Handler) *Server {
 	return s
 }
 
-// tlsConfig returns a client TLS configuration that trusts pool.
-func tlsConfig(pool *x509.CertPool) *tls.Config {
-	return &tls.Config{RootCAs: pool}
-}
+func tlsConfig(pool *x509.CertPool) *tls.Config { return testcert.TLSConfig(pool) }
 
 // httpClient returns a client for an http.Transport and closes its idle
 // connections when the test ends.
@@ -174,41 +115,16 @@ func httpClient(t testing.TB, tr *http.Transport) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// h1Client speaks only HTTP/1.1. A nil pool means plain text.
-func h1Client(t testing.TB, pool *x509.CertPool) *http.Client {
-	t.Helper()
-	p := new(http.Protocols)
-	p.SetHTTP1(true)
-	tr := &http.Transport{Protocols: p, MaxIdleConnsPerHost: 64}
-	if pool != nil {
-		tr.TLSClientConfig = tlsConfig(pool)
-	}
-	return httpClient(t, tr)
-}
+func h1Client(t testing.TB, pool *x509.CertPool) *http.Client { return testcert.H1Client(t, pool) }
 
-// h2cClient speaks cleartext HTTP/2 with prior knowledge.
-func h2cClient(t testing.TB) *http.Client {
-	t.Helper()
-	p := new(http.Protocols)
-	p.SetUnencryptedHTTP2(true)
-	return httpClient(t, &http.Transport{Protocols: p})
-}
+func h2cClient(t testing.TB) *http.Client { return testcert.H2CClient(t) }
 
-// defaultClient is net/http's default transport trusting pool, which
-// offers h2 and http/1.1 through ALPN.
 func defaultClient(t testing.TB, pool *x509.CertPool) *http.Client {
-	t.Helper()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tlsConfig(pool)
-	return httpClient(t, tr)
+	return testcert.DefaultClient(t, pool)
 }
 
-// h3Client speaks HTTP/3 and trusts pool.
 func h3Client(t testing.TB, pool *x509.CertPool) (*http.Client, *http3.Transport) {
-	t.Helper()
-	tr := &http3.Transport{TLSClientConfig: tlsConfig(pool)}
-	t.Cleanup(func() { _ = tr.Close() })
-	return &http.Client{Transport: tr}, tr
+	return testcert.H3Client(t, pool)
 }
 
 // get fetches url and returns the response with its body read.
