@@ -51,6 +51,7 @@ func run(args []string) int {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = logger
+	cfg.Services = daemon.DefaultServices()
 	if *check {
 		return checkDefinition(cfg.Definition)
 	}

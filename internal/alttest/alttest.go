@@ -21,7 +21,8 @@ func Start(t testing.TB, definition string) string {
 }
 
 // StartConfig is Start with a full configuration; an empty Listen means
-// 127.0.0.1:0, and the reload check is off unless configured.
+// 127.0.0.1:0, nil Services means daemon.DefaultServices, and the reload
+// check is off unless configured.
 func StartConfig(t testing.TB, cfg daemon.Config) *daemon.Daemon {
 	t.Helper()
 	if cfg.Listen == "" {
@@ -29,6 +30,9 @@ func StartConfig(t testing.TB, cfg daemon.Config) *daemon.Daemon {
 	}
 	if cfg.ReloadInterval == 0 {
 		cfg.ReloadInterval = -1
+	}
+	if cfg.Services == nil {
+		cfg.Services = daemon.DefaultServices()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -19,6 +19,7 @@ import (
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
+	"github.com/goalto/goalto/internal/tips"
 	"github.com/goalto/goalto/internal/transport"
 	"github.com/goalto/goalto/internal/updates"
 )
@@ -57,6 +58,11 @@ type Config struct {
 // Registrar registers services on a handler; e is the update engine that
 // incremental update services read from.
 type Registrar func(h *server.Handler, e *updates.Engine, logger *slog.Logger)
+
+// DefaultServices returns the services altod registers: TIPS (RFC 9569).
+func DefaultServices() []Registrar {
+	return []Registrar{tips.Register}
+}
 
 // Daemon is a running server.
 type Daemon struct {

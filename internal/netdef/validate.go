@@ -74,6 +74,7 @@ func (d *Definition) defaultResources() []Resource {
 		Resource{ID: "filtered-cost-map", Type: TypeFilteredCostMap, Path: "/costmap/filtered", CostTypes: names, Constraints: true},
 		Resource{ID: "endpoint-property", Type: TypeEndpointProperty, Path: "/endpointprop/lookup", Properties: d.propertyNames()},
 		Resource{ID: "endpoint-cost", Type: TypeEndpointCost, Path: "/endpointcost/lookup", CostTypes: names, Constraints: true},
+		Resource{ID: "tips", Type: TypeTIPS, Path: "/tips"},
 	)
 }
 

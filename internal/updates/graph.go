@@ -154,10 +154,17 @@ func (g *Graph) swap(old, next *state) {
 	close(old.changed)
 }
 
+// maxDiffBytes is the largest body that edgeBetween diffs. Diff decodes
+// both documents several times and allocates about a hundred times the
+// body size (BenchmarkDiffCostMap), so a full-table network map of 12 MB
+// would cost seconds and gigabytes per change; larger bodies are sent in
+// full instead.
+const maxDiffBytes = 4 << 20
+
 // edgeBetween returns the update item from a body to the content c.
 func edgeBetween(fromType string, from []byte, c Content) Item {
 	full := Item{MediaType: c.MediaType, Body: c.Body, Full: true}
-	if fromType != c.MediaType {
+	if fromType != c.MediaType || len(c.Body) > maxDiffBytes || len(from) > maxDiffBytes {
 		return full
 	}
 	kind, patch, err := Diff(from, c.Body)

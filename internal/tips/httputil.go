@@ -1,0 +1,97 @@
+package tips
+
+import (
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/server"
+)
+
+// writeStatus writes an application/alto-error+json response with an
+// HTTP status of RFC 9569, Sections 6.2, 7.2 and 7.4.2. RFC 7285 defines
+// no ALTO error code for a missing view or an edge out of range. So the
+// code is E_INVALID_FIELD_VALUE, the message states what failed, and
+// clients act on the HTTP status. Caches must not store the response,
+// because the same URI may succeed later.
+func writeStatus(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: status, Message: msg})
+}
+
+// writeSyntax writes a 400 E_SYNTAX response for a malformed URI.
+func writeSyntax(w http.ResponseWriter, detail string) {
+	w.Header().Set("Cache-Control", "no-store")
+	err := alto.NewSyntaxError(detail)
+	err.Status = http.StatusBadRequest
+	server.WriteError(w, err)
+}
+
+// writeViewNotFound writes the 404 of a view that does not exist or that
+// the server closed (RFC 9569, Sections 4.1 and 7.2).
+func writeViewNotFound(w http.ResponseWriter) {
+	writeStatus(w, http.StatusNotFound,
+		"no such TIPS view: it does not exist or the server closed it; open a new view with a POST to the TIPS resource")
+}
+
+// acceptable reports whether the Accept header values allow mediaType
+// (RFC 9110, Section 12.5.1). No Accept header accepts everything, and
+// a media range with q=0 excludes. The most specific matching range
+// decides.
+func acceptable(values []string, mediaType string) bool {
+	if len(values) == 0 {
+		return true
+	}
+	typ, _, _ := strings.Cut(mediaType, "/")
+	best, bestSpecificity := -1.0, -1
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			mr, params, err := mime.ParseMediaType(part)
+			if err != nil {
+				continue
+			}
+			specificity := -1
+			switch {
+			case strings.EqualFold(mr, mediaType):
+				specificity = 2
+			case mr == typ+"/*":
+				specificity = 1
+			case mr == "*/*":
+				specificity = 0
+			}
+			if specificity < 0 || specificity < bestSpecificity {
+				continue
+			}
+			q := 1.0
+			if qs, ok := params["q"]; ok {
+				if f, err := strconv.ParseFloat(qs, 64); err == nil {
+					q = f
+				}
+			}
+			best, bestSpecificity = q, specificity
+		}
+	}
+	return best > 0
+}
+
+// etagMatch reports whether an If-None-Match value matches an entity
+// tag, with the weak comparison of RFC 9110, Section 13.1.2.
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	etag = strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}

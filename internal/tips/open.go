@@ -1,0 +1,95 @@
+package tips
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/server"
+	"github.com/goalto/goalto/internal/snapshot"
+)
+
+// ServeALTO opens a TIPS view, RFC 9569, Sections 6.1 and 6.2: res is
+// the TIPS resource, and body a TIPSReq whose Content-Type and size the
+// handler has checked. The response is the view's URI and summary.
+func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource, body []byte) {
+	req, err := decodeRequest(body)
+	if err != nil {
+		server.WriteError(w, err)
+		return
+	}
+	if !slices.Contains(res.Uses, req.ResourceID) {
+		server.WriteError(w, alto.NewInvalidValue("resource-id", req.ResourceID,
+			fmt.Sprintf("TIPS resource %q offers views of %s only", res.ID, strings.Join(res.Uses, ", "))))
+		return
+	}
+	if req.HasInput {
+		server.WriteError(w, errInputNotSupported(req.ResourceID))
+		return
+	}
+	g := s.engine.Graph(req.ResourceID)
+	if g == nil || g.Removed() {
+		// The handler publishes a snapshot just before the engine, so a
+		// resource that a reload adds may lack its graph for a moment.
+		w.Header().Set("Retry-After", retryAfterNoGraph)
+		server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: http.StatusServiceUnavailable,
+			Message: "the updates graph of this resource is not ready; retry shortly"})
+		return
+	}
+	v, err := s.openView(req.ResourceID, g)
+	if errors.Is(err, errTooManyViews) {
+		w.Header().Set("Retry-After", retryAfterViews)
+		server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: http.StatusTooManyRequests,
+			Message: errTooManyViews.Error() + fmt.Sprintf(" (%d); retry later", s.cfg.MaxViews)})
+		return
+	}
+	out := addTIPSResponse{
+		TIPSViewURI:     viewURI(r, snap.Def.BaseURL, v.path),
+		TIPSViewSummary: tipsViewSummary{UpdatesGraphSummary: summarize(g, req.Tag)},
+	}
+	writeJSON(w, alto.MediaTypeTIPS, out)
+}
+
+// viewURI returns the absolute URI of a view path, which RFC 9569,
+// Section 6.2 requires: under the definition's base URL when it has one,
+// else at the scheme and host that the client used. url.URL.String
+// percent-encodes a host that is not ASCII, as that section requires.
+func viewURI(r *http.Request, baseURL, path string) string {
+	if baseURL != "" {
+		return strings.TrimSuffix(baseURL, "/") + path
+	}
+	u := url.URL{Scheme: "http", Host: r.Host, Path: path}
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	if u.Host == "" {
+		// An HTTP/1.0 request may lack a Host header.
+		if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			u.Host = addr.String()
+		}
+	}
+	return u.String()
+}
+
+// writeJSON writes a 200 response that caches must not store, because
+// a summary changes with every new version.
+func writeJSON(w http.ResponseWriter, mediaType string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// The response types hold only strings and numbers.
+		panic(fmt.Sprintf("tips: encoding a response: %v", err))
+	}
+	body = append(body, '\n')
+	h := w.Header()
+	h.Set("Content-Type", mediaType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}

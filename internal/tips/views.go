@@ -1,0 +1,158 @@
+package tips
+
+import (
+	"crypto/rand"
+	"errors"
+	"slices"
+
+	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/updates"
+)
+
+// Errors of the limits; the server responds 429 (Too Many Requests).
+var (
+	errTooManyViews   = errors.New("the server has the maximum number of TIPS views open")
+	errTooManyWaiters = errors.New("the server has the maximum number of pending long polls")
+)
+
+// view is a TIPS view (RFC 9569, Section 2.2): the updates graph of one
+// resource, published at a URI path. All clients of a resource share
+// one view (Section 8.3).
+type view struct {
+	resourceID string
+	token      string // server-chosen opaque part of the path
+	path       string // ViewPrefix + resourceID + "/" + token
+	graph      *updates.Graph
+	waiters    int // pending long polls; guarded by Service.mu
+}
+
+// openView returns the view of a resource, and creates it when the
+// resource has no live view. g is the resource's current graph.
+func (s *Service) openView(resourceID string, g *updates.Graph) (*view, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.views[resourceID]; v != nil {
+		if v.graph == g && s.liveLocked(v) {
+			return v, nil
+		}
+		s.closeLocked(v, "the updates graph of the resource was replaced")
+	}
+	s.sweepLocked()
+	if len(s.views) >= s.cfg.MaxViews {
+		s.limited.reject(s.logger, "views", s.cfg.MaxViews)
+		return nil, errTooManyViews
+	}
+	// rand.Text returns 26 base32 characters (128 random bits), which
+	// are safe in a URI path segment.
+	token := rand.Text()
+	v := &view{
+		resourceID: resourceID,
+		token:      token,
+		path:       s.cfg.ViewPrefix + resourceID + "/" + token,
+		graph:      g,
+	}
+	s.views[resourceID] = v
+	s.logger.Debug("TIPS view opened", "resource_id", resourceID, "view", v.path)
+	return v, nil
+}
+
+// findView returns the live view with the given resource ID and token,
+// or nil. A view found to be no longer live is closed.
+func (s *Service) findView(resourceID, token string) *view {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.views[resourceID]
+	if v == nil || v.token != token {
+		return nil
+	}
+	if !s.liveLocked(v) {
+		s.closeLocked(v, "the resource is no longer offered")
+		return nil
+	}
+	return v
+}
+
+// stillOpen reports whether a view found before is still open and
+// live, and closes it when it is open but no longer live.
+func (s *Service) stillOpen(v *view) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.views[v.resourceID] != v {
+		return false
+	}
+	if !s.liveLocked(v) {
+		s.closeLocked(v, "the resource is no longer offered")
+		return false
+	}
+	return true
+}
+
+// liveLocked reports whether a view may still serve: the engine still
+// has its graph, the resource is not removed, and a TIPS resource of the
+// published snapshot still offers it. The caller holds s.mu.
+func (s *Service) liveLocked(v *view) bool {
+	if s.engine.Graph(v.resourceID) != v.graph || v.graph.Removed() {
+		return false
+	}
+	return s.offered(v.resourceID)
+}
+
+// offered reports whether a TIPS resource of the published snapshot
+// lists the resource in its uses.
+func (s *Service) offered(resourceID string) bool {
+	snap := s.handler.Snapshot()
+	if snap == nil {
+		return false
+	}
+	for _, r := range snap.Resources {
+		if r.Type == netdef.TypeTIPS && slices.Contains(r.Uses, resourceID) {
+			return true
+		}
+	}
+	return false
+}
+
+// closeLocked removes a view; requests for its URIs then get 404. A
+// long poll pending on it gets 404 too, once it wakes up: when a new
+// version is published, when the engine flags the resource removed, or
+// at its timeout. The caller holds s.mu.
+func (s *Service) closeLocked(v *view, reason string) {
+	delete(s.views, v.resourceID)
+	s.logger.Debug("TIPS view closed", "resource_id", v.resourceID, "view", v.path, "reason", reason)
+}
+
+// sweepLocked closes the views that are no longer live. The caller
+// holds s.mu.
+func (s *Service) sweepLocked() {
+	for _, v := range s.views {
+		if !s.liveLocked(v) {
+			s.closeLocked(v, "the resource is no longer offered")
+		}
+	}
+}
+
+// acquireWaiter counts a long poll on a view, or returns
+// errTooManyWaiters when a limit is reached.
+func (s *Service) acquireWaiter(v *view) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.waiters >= s.cfg.MaxWaiters:
+		s.limited.reject(s.logger, "long polls", s.cfg.MaxWaiters)
+		return errTooManyWaiters
+	case v.waiters >= s.cfg.MaxWaitersPerView:
+		s.limited.reject(s.logger, "long polls per view", s.cfg.MaxWaitersPerView)
+		return errTooManyWaiters
+	}
+	s.waiters++
+	v.waiters++
+	return nil
+}
+
+// releaseWaiter ends the count of a long poll that acquireWaiter began.
+func (s *Service) releaseWaiter(v *view) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waiters--
+	v.waiters--
+}
