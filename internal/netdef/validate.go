@@ -66,16 +66,19 @@ func (d *Definition) defaultResources() []Resource {
 			Type:      TypeCostMap,
 			Path:      "/costmap/" + mode + "/" + ct.Metric,
 			CostTypes: []string{name},
-			defaulted: true,
 		})
 	}
-	return append(rs,
+	rs = append(rs,
 		Resource{ID: "filtered-network-map", Type: TypeFilteredNetworkMap, Path: "/networkmap/filtered"},
 		Resource{ID: "filtered-cost-map", Type: TypeFilteredCostMap, Path: "/costmap/filtered", CostTypes: names, Constraints: true},
 		Resource{ID: "endpoint-property", Type: TypeEndpointProperty, Path: "/endpointprop/lookup", Properties: d.propertyNames()},
 		Resource{ID: "endpoint-cost", Type: TypeEndpointCost, Path: "/endpointcost/lookup", CostTypes: names, Constraints: true},
 		Resource{ID: "tips", Type: TypeTIPS, Path: "/tips"},
 	)
+	for i := range rs {
+		rs[i].defaulted = true
+	}
+	return rs
 }
 
 func sanitizeID(s string) string {

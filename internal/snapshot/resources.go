@@ -134,22 +134,12 @@ func (s *Snapshot) availableCostTypes(def *netdef.Definition, i int, r netdef.Re
 			names = append(names, name)
 			continue
 		}
-		if !r.Defaulted() && !defaultedSet(def) {
+		if !r.Defaulted() {
 			return nil, def.FieldError(fmt.Sprintf("resources[%d].cost-types", i),
 				fmt.Errorf("cost type %q has no costs: give a topology or costs for metric %q", name, def.CostTypes[name].Metric))
 		}
 	}
 	return names, nil
-}
-
-// defaultedSet reports whether the resources were all added by default.
-func defaultedSet(def *netdef.Definition) bool {
-	for _, r := range def.Resources {
-		if r.Defaulted() {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Snapshot) buildResource(def *netdef.Definition, i int, r netdef.Resource) (*Resource, error) {
