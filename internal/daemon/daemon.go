@@ -19,6 +19,7 @@ import (
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
+	"github.com/goalto/goalto/internal/sse"
 	"github.com/goalto/goalto/internal/tips"
 	"github.com/goalto/goalto/internal/transport"
 	"github.com/goalto/goalto/internal/updates"
@@ -59,9 +60,10 @@ type Config struct {
 // incremental update services read from.
 type Registrar func(h *server.Handler, e *updates.Engine, logger *slog.Logger)
 
-// DefaultServices returns the services altod registers: TIPS (RFC 9569).
+// DefaultServices returns the services altod registers: update streams
+// (RFC 8895) and TIPS (RFC 9569).
 func DefaultServices() []Registrar {
-	return []Registrar{tips.Register}
+	return []Registrar{sse.Register, tips.Register}
 }
 
 // Daemon is a running server.

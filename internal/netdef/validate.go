@@ -73,6 +73,7 @@ func (d *Definition) defaultResources() []Resource {
 		Resource{ID: "filtered-cost-map", Type: TypeFilteredCostMap, Path: "/costmap/filtered", CostTypes: names, Constraints: true},
 		Resource{ID: "endpoint-property", Type: TypeEndpointProperty, Path: "/endpointprop/lookup", Properties: d.propertyNames()},
 		Resource{ID: "endpoint-cost", Type: TypeEndpointCost, Path: "/endpointcost/lookup", CostTypes: names, Constraints: true},
+		Resource{ID: "update-stream", Type: TypeUpdateStream, Path: "/updates/stream"},
 		Resource{ID: "tips", Type: TypeTIPS, Path: "/tips"},
 	)
 	for i := range rs {

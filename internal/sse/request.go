@@ -1,0 +1,262 @@
+package sse
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/snapshot"
+)
+
+// addRequest is one AddUpdateReq, RFC 8895, Section 6.5.
+type addRequest struct {
+	resourceID string
+	// tag is the version tag the client holds, or empty.
+	tag string
+	// incremental is false when the client declined incremental changes.
+	incremental bool
+	// input is set when the request has an input member.
+	input bool
+}
+
+// updateRequest is an UpdateStreamReq, RFC 8895, Sections 6.5 and 7.5.
+type updateRequest struct {
+	add map[string]addRequest // by substream ID
+	// remove lists the substream IDs to stop. hasRemove is set when the
+	// member is present, because an empty list stands for every active
+	// substream.
+	remove    []string
+	hasRemove bool
+}
+
+// addIDs returns the substream IDs of the add member, sorted, so that
+// the same request always reports the same error first.
+func (req *updateRequest) addIDs() []string {
+	return slices.Sorted(maps.Keys(req.add))
+}
+
+// decodeStreamRequest decodes the body of a request that opens an update
+// stream. The add member must list at least one substream. A remove
+// member is ignored, as RFC 8895, Section 6.5 recommends.
+func decodeStreamRequest(body []byte) (*updateRequest, error) {
+	fields, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	req := &updateRequest{}
+	if req.add, err = decodeAdd(fields["add"]); err != nil {
+		return nil, err
+	}
+	if len(req.add) == 0 {
+		return nil, &alto.Error{Code: alto.ErrMissingField, Field: "add",
+			Message: "an update stream request must add at least one substream"}
+	}
+	return req, nil
+}
+
+// decodeControlRequest decodes the body of a stream control request
+// (RFC 8895, Section 7.5), which has add, remove or both.
+func decodeControlRequest(body []byte) (*updateRequest, error) {
+	fields, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	req := &updateRequest{}
+	if req.add, err = decodeAdd(fields["add"]); err != nil {
+		return nil, err
+	}
+	if raw, ok := fields["remove"]; ok && jsonKind(raw) != "null" {
+		req.hasRemove = true
+		if req.remove, err = decodeRemove(raw); err != nil {
+			return nil, err
+		}
+	}
+	if len(req.add) == 0 && !req.hasRemove {
+		return nil, &alto.Error{Code: alto.ErrMissingField, Field: "add",
+			Message: "a stream control request must add or remove substreams"}
+	}
+	return req, nil
+}
+
+// decodeAdd decodes an AddUpdatesReq. A missing or null member gives an
+// empty map.
+func decodeAdd(raw json.RawMessage) (map[string]addRequest, error) {
+	if raw == nil || jsonKind(raw) == "null" {
+		return nil, nil
+	}
+	if jsonKind(raw) != "object" {
+		return nil, wrongType("add", "object", raw)
+	}
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, syntaxError(raw, err)
+	}
+	out := make(map[string]addRequest, len(entries))
+	for _, id := range slices.Sorted(maps.Keys(entries)) {
+		if !alto.ValidResourceID(id) {
+			return nil, alto.NewInvalidValue("add", id,
+				"a substream ID has the format of a resource ID: 1 to 64 letters, digits, '-', ':', '@' or '_' (RFC 7285, Section 10.2)")
+		}
+		a, err := decodeAddEntry("add/"+id, entries[id])
+		if err != nil {
+			return nil, err
+		}
+		out[id] = a
+	}
+	return out, nil
+}
+
+// decodeAddEntry decodes one AddUpdateReq at a field path such as
+// "add/net".
+func decodeAddEntry(path string, raw json.RawMessage) (addRequest, error) {
+	a := addRequest{incremental: true}
+	if jsonKind(raw) != "object" {
+		return a, wrongType(path, "object", raw)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return a, syntaxError(raw, err)
+	}
+	rid, ok := fields["resource-id"]
+	if !ok {
+		return a, alto.NewMissingField(path + "/resource-id")
+	}
+	if err := decodeString(path+"/resource-id", rid, &a.resourceID); err != nil {
+		return a, err
+	}
+	if raw, ok := fields["tag"]; ok && jsonKind(raw) != "null" {
+		if err := decodeString(path+"/tag", raw, &a.tag); err != nil {
+			return a, err
+		}
+		if !alto.ValidTag(a.tag) {
+			return a, alto.NewInvalidValue(path+"/tag", a.tag,
+				"a version tag has 1 to 64 characters from U+0021 to U+007E (RFC 7285, Section 10.3)")
+		}
+	}
+	if raw, ok := fields["incremental-changes"]; ok && jsonKind(raw) != "null" {
+		if jsonKind(raw) != "boolean" {
+			return a, wrongType(path+"/incremental-changes", "boolean", raw)
+		}
+		a.incremental = bytes.HasPrefix(bytes.TrimSpace(raw), []byte("true"))
+	}
+	if raw, ok := fields["input"]; ok && jsonKind(raw) != "null" {
+		a.input = true
+	}
+	return a, nil
+}
+
+// decodeRemove decodes the remove member: an array of substream IDs.
+// An element that is not a string is an invalid value rather than an
+// invalid type, as RFC 7285, Section 8.5.2 specifies for arrays.
+func decodeRemove(raw json.RawMessage) ([]string, error) {
+	if jsonKind(raw) != "array" {
+		return nil, wrongType("remove", "array", raw)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, syntaxError(raw, err)
+	}
+	out := make([]string, 0, len(elems))
+	for _, e := range elems {
+		var id string
+		if jsonKind(e) != "string" || json.Unmarshal(e, &id) != nil {
+			return nil, alto.NewInvalidValue("remove", string(bytes.TrimSpace(e)), "the elements of remove must be substream IDs")
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// checkAdds checks that every added resource is in the uses list of the
+// update stream resource res (RFC 8895, Section 6.6) and has no input.
+// When several are not, it reports the first in substream ID order. A nil
+// res skips the uses check.
+func checkAdds(req *updateRequest, res *snapshot.Resource) error {
+	for _, id := range req.addIDs() {
+		a := req.add[id]
+		if res != nil && !slices.Contains(res.Uses, a.resourceID) {
+			return alto.NewInvalidValue("add/"+id+"/resource-id", a.resourceID,
+				fmt.Sprintf("update stream %q offers updates only for the resources in its uses list", res.ID))
+		}
+		if a.input {
+			return alto.NewInvalidValue("add/"+id+"/input", "",
+				"this server offers update streams of GET-mode resources only, which take no input")
+		}
+	}
+	return nil
+}
+
+// decodeObject decodes a request body that must be a JSON object.
+func decodeObject(body []byte) (map[string]json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, syntaxError(body, err)
+	}
+	if fields == nil {
+		return nil, alto.NewSyntaxError("the request body must be a JSON object, not null")
+	}
+	return fields, nil
+}
+
+func decodeString(path string, raw json.RawMessage, dst *string) error {
+	if jsonKind(raw) != "string" || json.Unmarshal(raw, dst) != nil {
+		return wrongType(path, "string", raw)
+	}
+	return nil
+}
+
+func wrongType(path, want string, raw json.RawMessage) *alto.Error {
+	return alto.NewInvalidType(path, fmt.Sprintf("must be a JSON %s, not %s", want, jsonKind(raw)))
+}
+
+// jsonKind returns the JSON type of a raw value by its first byte.
+func jsonKind(raw json.RawMessage) string {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return "empty"
+	}
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// syntaxError turns an encoding/json failure into an E_SYNTAX error with
+// a line and column, without echoing the client's bytes.
+func syntaxError(body []byte, err error) *alto.Error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := position(body, se.Offset)
+		return alto.NewSyntaxError(fmt.Sprintf("line %d, column %d: %s", line, col, se.Error()))
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return alto.NewSyntaxError("the request body must be a JSON object, not " + te.Value)
+	}
+	return alto.NewSyntaxError(err.Error())
+}
+
+// position returns the 1-based line and column of a byte offset.
+func position(body []byte, offset int64) (line, col int) {
+	offset = min(offset, int64(len(body)))
+	before := body[:offset]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = max(int(offset)-(bytes.LastIndexByte(before, '\n')+1), 1)
+	return line, col
+}
