@@ -73,6 +73,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newCostMapCommand(a),
 		newEPSCommand(a),
 		newECSCommand(a),
+		newReplayCommand(a),
 	)
 	return root
 }
