@@ -233,7 +233,7 @@ type object struct {
 func decodeObject(body []byte) (object, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return object{}, syntaxError(body, err)
+		return object{}, SyntaxErrorOf(body, err)
 	}
 	if fields == nil {
 		return object{}, NewSyntaxError("request body must be a JSON object, not null")
@@ -241,9 +241,9 @@ func decodeObject(body []byte) (object, error) {
 	return object{fields: fields}, nil
 }
 
-// syntaxError turns an encoding/json failure into an E_SYNTAX error with
-// a line and column, without echoing the client's bytes.
-func syntaxError(body []byte, err error) *Error {
+// SyntaxErrorOf turns an encoding/json failure on body into an E_SYNTAX
+// error with a line and column, without echoing the client's bytes.
+func SyntaxErrorOf(body []byte, err error) *Error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		line, col := position(body, se.Offset)
@@ -273,8 +273,9 @@ func (o object) fieldPath(name string) string {
 	return o.path + "/" + name
 }
 
-// jsonKind returns the JSON type of a raw value by its first byte.
-func jsonKind(raw json.RawMessage) string {
+// JSONKind returns the JSON type of a raw value by its first byte:
+// "object", "array", "string", "boolean", "null", "number", or "empty".
+func JSONKind(raw json.RawMessage) string {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 {
 		return "empty"
@@ -296,7 +297,7 @@ func jsonKind(raw json.RawMessage) string {
 }
 
 func (o object) wrongType(name, want string, raw json.RawMessage) *Error {
-	return NewInvalidType(o.fieldPath(name), fmt.Sprintf("must be a JSON %s, not %s", want, jsonKind(raw)))
+	return NewInvalidType(o.fieldPath(name), fmt.Sprintf("must be a JSON %s, not %s", want, JSONKind(raw)))
 }
 
 // object returns a member that must be a JSON object.
@@ -305,12 +306,12 @@ func (o object) object(name string) (object, bool, error) {
 	if !ok {
 		return object{}, false, nil
 	}
-	if jsonKind(raw) != "object" {
+	if JSONKind(raw) != "object" {
 		return object{}, true, o.wrongType(name, "object", raw)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return object{}, true, syntaxError(raw, err)
+		return object{}, true, SyntaxErrorOf(raw, err)
 	}
 	return object{path: o.fieldPath(name), fields: fields}, true, nil
 }
@@ -322,7 +323,7 @@ func (o object) str(name string) (string, bool, error) {
 		return "", false, nil
 	}
 	var s string
-	if jsonKind(raw) != "string" || json.Unmarshal(raw, &s) != nil {
+	if JSONKind(raw) != "string" || json.Unmarshal(raw, &s) != nil {
 		return "", true, o.wrongType(name, "string", raw)
 	}
 	return s, true, nil
@@ -336,16 +337,16 @@ func (o object) stringArray(name string) ([]string, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	if jsonKind(raw) != "array" {
+	if JSONKind(raw) != "array" {
 		return nil, true, o.wrongType(name, "array", raw)
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
-		return nil, true, syntaxError(raw, err)
+		return nil, true, SyntaxErrorOf(raw, err)
 	}
 	out := make([]string, len(elems))
 	for i, e := range elems {
-		if jsonKind(e) != "string" || json.Unmarshal(e, &out[i]) != nil {
+		if JSONKind(e) != "string" || json.Unmarshal(e, &out[i]) != nil {
 			return nil, true, NewInvalidValue(o.fieldPath(name), string(bytes.TrimSpace(e)), "array elements must be strings")
 		}
 	}

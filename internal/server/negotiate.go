@@ -10,10 +10,10 @@ import (
 	"sync"
 )
 
-// acceptable reports whether the Accept header values allow mediaType
-// (RFC 9110, Section 12.5.1). No Accept header accepts everything; a
-// range with q=0 excludes.
-func acceptable(values []string, mediaType string) bool {
+// Acceptable reports whether the Accept header values allow mediaType
+// (RFC 9110, Section 12.5.1). No Accept header accepts everything, a
+// range with q=0 excludes, and the most specific matching range decides.
+func Acceptable(values []string, mediaType string) bool {
 	if len(values) == 0 {
 		return true
 	}
@@ -32,9 +32,9 @@ func acceptable(values []string, mediaType string) bool {
 			}
 			specificity := -1
 			switch {
-			case mr == mediaType:
+			case strings.EqualFold(mr, mediaType):
 				specificity = 2
-			case mr == typ+"/*":
+			case strings.EqualFold(mr, typ+"/*"):
 				specificity = 1
 			case mr == "*/*":
 				specificity = 0

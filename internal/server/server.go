@@ -198,7 +198,7 @@ func (h *Handler) serveGet(w http.ResponseWriter, r *http.Request, res *snapshot
 		plainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use GET")
 		return
 	}
-	if !acceptable(r.Header.Values("Accept"), res.MediaType) {
+	if !Acceptable(r.Header.Values("Accept"), res.MediaType) {
 		plainError(w, http.StatusNotAcceptable, "this resource is "+res.MediaType+"; the Accept header excludes it")
 		return
 	}
@@ -243,7 +243,7 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 		plainError(w, http.StatusUnsupportedMediaType, "the request body must be "+res.Accepts)
 		return
 	}
-	if !acceptable(r.Header.Values("Accept"), res.MediaType) {
+	if !Acceptable(r.Header.Values("Accept"), res.MediaType) {
 		plainError(w, http.StatusNotAcceptable, "this resource answers with "+res.MediaType+"; the Accept header excludes it")
 		return
 	}

@@ -3,7 +3,6 @@ package sse
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -69,7 +68,7 @@ func decodeControlRequest(body []byte) (*updateRequest, error) {
 	if req.add, err = decodeAdd(fields["add"]); err != nil {
 		return nil, err
 	}
-	if raw, ok := fields["remove"]; ok && jsonKind(raw) != "null" {
+	if raw, ok := fields["remove"]; ok && alto.JSONKind(raw) != "null" {
 		req.hasRemove = true
 		if req.remove, err = decodeRemove(raw); err != nil {
 			return nil, err
@@ -85,15 +84,15 @@ func decodeControlRequest(body []byte) (*updateRequest, error) {
 // decodeAdd decodes an AddUpdatesReq. A missing or null member gives an
 // empty map.
 func decodeAdd(raw json.RawMessage) (map[string]addRequest, error) {
-	if raw == nil || jsonKind(raw) == "null" {
+	if raw == nil || alto.JSONKind(raw) == "null" {
 		return nil, nil
 	}
-	if jsonKind(raw) != "object" {
+	if alto.JSONKind(raw) != "object" {
 		return nil, wrongType("add", "object", raw)
 	}
 	var entries map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &entries); err != nil {
-		return nil, syntaxError(raw, err)
+		return nil, alto.SyntaxErrorOf(raw, err)
 	}
 	out := make(map[string]addRequest, len(entries))
 	for _, id := range slices.Sorted(maps.Keys(entries)) {
@@ -114,12 +113,12 @@ func decodeAdd(raw json.RawMessage) (map[string]addRequest, error) {
 // "add/net".
 func decodeAddEntry(path string, raw json.RawMessage) (addRequest, error) {
 	a := addRequest{incremental: true}
-	if jsonKind(raw) != "object" {
+	if alto.JSONKind(raw) != "object" {
 		return a, wrongType(path, "object", raw)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return a, syntaxError(raw, err)
+		return a, alto.SyntaxErrorOf(raw, err)
 	}
 	rid, ok := fields["resource-id"]
 	if !ok {
@@ -128,7 +127,7 @@ func decodeAddEntry(path string, raw json.RawMessage) (addRequest, error) {
 	if err := decodeString(path+"/resource-id", rid, &a.resourceID); err != nil {
 		return a, err
 	}
-	if raw, ok := fields["tag"]; ok && jsonKind(raw) != "null" {
+	if raw, ok := fields["tag"]; ok && alto.JSONKind(raw) != "null" {
 		if err := decodeString(path+"/tag", raw, &a.tag); err != nil {
 			return a, err
 		}
@@ -137,13 +136,13 @@ func decodeAddEntry(path string, raw json.RawMessage) (addRequest, error) {
 				"a version tag has 1 to 64 characters from U+0021 to U+007E (RFC 7285, Section 10.3)")
 		}
 	}
-	if raw, ok := fields["incremental-changes"]; ok && jsonKind(raw) != "null" {
-		if jsonKind(raw) != "boolean" {
+	if raw, ok := fields["incremental-changes"]; ok && alto.JSONKind(raw) != "null" {
+		if alto.JSONKind(raw) != "boolean" {
 			return a, wrongType(path+"/incremental-changes", "boolean", raw)
 		}
 		a.incremental = bytes.HasPrefix(bytes.TrimSpace(raw), []byte("true"))
 	}
-	if raw, ok := fields["input"]; ok && jsonKind(raw) != "null" {
+	if raw, ok := fields["input"]; ok && alto.JSONKind(raw) != "null" {
 		a.input = true
 	}
 	return a, nil
@@ -153,17 +152,17 @@ func decodeAddEntry(path string, raw json.RawMessage) (addRequest, error) {
 // An element that is not a string is an invalid value rather than an
 // invalid type, as RFC 7285, Section 8.5.2 specifies for arrays.
 func decodeRemove(raw json.RawMessage) ([]string, error) {
-	if jsonKind(raw) != "array" {
+	if alto.JSONKind(raw) != "array" {
 		return nil, wrongType("remove", "array", raw)
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
-		return nil, syntaxError(raw, err)
+		return nil, alto.SyntaxErrorOf(raw, err)
 	}
 	out := make([]string, 0, len(elems))
 	for _, e := range elems {
 		var id string
-		if jsonKind(e) != "string" || json.Unmarshal(e, &id) != nil {
+		if alto.JSONKind(e) != "string" || json.Unmarshal(e, &id) != nil {
 			return nil, alto.NewInvalidValue("remove", string(bytes.TrimSpace(e)), "the elements of remove must be substream IDs")
 		}
 		if !slices.Contains(out, id) {
@@ -196,7 +195,7 @@ func checkAdds(req *updateRequest, res *snapshot.Resource) error {
 func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, syntaxError(body, err)
+		return nil, alto.SyntaxErrorOf(body, err)
 	}
 	if fields == nil {
 		return nil, alto.NewSyntaxError("the request body must be a JSON object, not null")
@@ -205,58 +204,12 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 }
 
 func decodeString(path string, raw json.RawMessage, dst *string) error {
-	if jsonKind(raw) != "string" || json.Unmarshal(raw, dst) != nil {
+	if alto.JSONKind(raw) != "string" || json.Unmarshal(raw, dst) != nil {
 		return wrongType(path, "string", raw)
 	}
 	return nil
 }
 
 func wrongType(path, want string, raw json.RawMessage) *alto.Error {
-	return alto.NewInvalidType(path, fmt.Sprintf("must be a JSON %s, not %s", want, jsonKind(raw)))
-}
-
-// jsonKind returns the JSON type of a raw value by its first byte.
-func jsonKind(raw json.RawMessage) string {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return "empty"
-	}
-	switch raw[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	default:
-		return "number"
-	}
-}
-
-// syntaxError turns an encoding/json failure into an E_SYNTAX error with
-// a line and column, without echoing the client's bytes.
-func syntaxError(body []byte, err error) *alto.Error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := position(body, se.Offset)
-		return alto.NewSyntaxError(fmt.Sprintf("line %d, column %d: %s", line, col, se.Error()))
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return alto.NewSyntaxError("the request body must be a JSON object, not " + te.Value)
-	}
-	return alto.NewSyntaxError(err.Error())
-}
-
-// position returns the 1-based line and column of a byte offset.
-func position(body []byte, offset int64) (line, col int) {
-	offset = min(offset, int64(len(body)))
-	before := body[:offset]
-	line = bytes.Count(before, []byte{'\n'}) + 1
-	col = max(int(offset)-(bytes.LastIndexByte(before, '\n')+1), 1)
-	return line, col
+	return alto.NewInvalidType(path, fmt.Sprintf("must be a JSON %s, not %s", want, alto.JSONKind(raw)))
 }

@@ -1,9 +1,7 @@
 package tips
 
 import (
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/goalto/goalto/alto"
@@ -34,50 +32,6 @@ func writeSyntax(w http.ResponseWriter, detail string) {
 func writeViewNotFound(w http.ResponseWriter) {
 	writeStatus(w, http.StatusNotFound,
 		"no such TIPS view: it does not exist or the server closed it; open a new view with a POST to the TIPS resource")
-}
-
-// acceptable reports whether the Accept header values allow mediaType
-// (RFC 9110, Section 12.5.1). No Accept header accepts everything, and
-// a media range with q=0 excludes. The most specific matching range
-// decides.
-func acceptable(values []string, mediaType string) bool {
-	if len(values) == 0 {
-		return true
-	}
-	typ, _, _ := strings.Cut(mediaType, "/")
-	best, bestSpecificity := -1.0, -1
-	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			mr, params, err := mime.ParseMediaType(part)
-			if err != nil {
-				continue
-			}
-			specificity := -1
-			switch {
-			case strings.EqualFold(mr, mediaType):
-				specificity = 2
-			case mr == typ+"/*":
-				specificity = 1
-			case mr == "*/*":
-				specificity = 0
-			}
-			if specificity < 0 || specificity < bestSpecificity {
-				continue
-			}
-			q := 1.0
-			if qs, ok := params["q"]; ok {
-				if f, err := strconv.ParseFloat(qs, 64); err == nil {
-					q = f
-				}
-			}
-			best, bestSpecificity = q, specificity
-		}
-	}
-	return best > 0
 }
 
 // etagMatch reports whether an If-None-Match value matches an entity

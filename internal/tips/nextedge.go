@@ -61,7 +61,7 @@ func readParams(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		server.PlainError(w, http.StatusUnsupportedMediaType, "the request body must be "+alto.MediaTypeTIPSParams)
 		return nil, false
 	}
-	if !acceptable(r.Header.Values("Accept"), alto.MediaTypeMergePatch) {
+	if !server.Acceptable(r.Header.Values("Accept"), alto.MediaTypeMergePatch) {
 		server.PlainError(w, http.StatusNotAcceptable, "a next edge response is "+alto.MediaTypeMergePatch+"; the Accept header excludes it")
 		return nil, false
 	}

@@ -144,7 +144,7 @@ func (s *Service) longPoll(w http.ResponseWriter, r *http.Request, v *view, end 
 // excludes its media type (RFC 9569, Section 7.2). It returns 304 (Not
 // Modified) to a client whose If-None-Match names the item.
 func writeItem(w http.ResponseWriter, r *http.Request, item updates.Item, i, j uint64) {
-	if !acceptable(r.Header.Values("Accept"), item.MediaType) {
+	if !server.Acceptable(r.Header.Values("Accept"), item.MediaType) {
 		writeStatus(w, http.StatusUnsupportedMediaType, fmt.Sprintf(
 			"the item on edge %d to %d is %s, which the Accept header excludes; a client of a view accepts the resource's media type, %s and %s",
 			i, j, item.MediaType, alto.MediaTypeMergePatch, alto.MediaTypeJSONPatch))

@@ -3,7 +3,6 @@ package tips
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/goalto/goalto/alto"
@@ -24,7 +23,7 @@ type tipsRequest struct {
 func decodeRequest(body []byte) (tipsRequest, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return tipsRequest{}, syntaxError(body, err)
+		return tipsRequest{}, alto.SyntaxErrorOf(body, err)
 	}
 	if fields == nil {
 		return tipsRequest{}, alto.NewSyntaxError("request body must be a JSON object, not null")
@@ -52,30 +51,6 @@ func decodeRequest(body []byte) (tipsRequest, error) {
 
 func isNull(raw json.RawMessage) bool {
 	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
-}
-
-// syntaxError turns an encoding/json failure into an E_SYNTAX error with
-// a line and column, without echoing the client's bytes.
-func syntaxError(body []byte, err error) *alto.Error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := position(body, se.Offset)
-		return alto.NewSyntaxError(fmt.Sprintf("line %d, column %d: %s", line, col, se.Error()))
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return alto.NewSyntaxError("request body must be a JSON object, not " + te.Value)
-	}
-	return alto.NewSyntaxError(err.Error())
-}
-
-// position returns the 1-based line and column of a byte offset.
-func position(body []byte, offset int64) (line, col int) {
-	offset = min(offset, int64(len(body)))
-	before := body[:offset]
-	line = bytes.Count(before, []byte{'\n'}) + 1
-	col = max(int(offset)-(bytes.LastIndexByte(before, '\n')+1), 1)
-	return line, col
 }
 
 // errInputNotSupported rejects the "input" member: every resource that a
