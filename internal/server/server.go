@@ -102,7 +102,7 @@ func WriteError(w http.ResponseWriter, err error) { writeError(w, err) }
 func PlainError(w http.ResponseWriter, status int, msg string) { plainError(w, status, msg) }
 
 // New returns a handler with the given limits; a nil logger means
-// slog.Default(). It answers 503 until the first Publish.
+// slog.Default(). It responds with 503 until the first Publish.
 func New(limits Limits, logger *slog.Logger) *Handler {
 	if logger == nil {
 		logger = slog.Default()
@@ -244,7 +244,7 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 		return
 	}
 	if !Acceptable(r.Header.Values("Accept"), res.MediaType) {
-		plainError(w, http.StatusNotAcceptable, "this resource answers with "+res.MediaType+"; the Accept header excludes it")
+		plainError(w, http.StatusNotAcceptable, "this resource responds with "+res.MediaType+"; the Accept header excludes it")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes))
