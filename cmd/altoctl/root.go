@@ -74,6 +74,8 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newEPSCommand(a),
 		newECSCommand(a),
 		newReplayCommand(a),
+		newDiscoverCommand(a),
+		newWatchCommand(a),
 	)
 	return root
 }
