@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/server"
+	"github.com/goalto/goalto/internal/tips"
 	"github.com/goalto/goalto/internal/transport"
 )
 
@@ -38,6 +40,7 @@ func run(args []string) int {
 	fs.StringVar(&cfg.Transport.KeyFile, "tls-key", "", "PEM private key `file`")
 	protocols := fs.String("protocols", "", "comma-separated HTTP versions to serve: h1, h2, h3 (h3 needs TLS); default h1,h2 without TLS and h1,h2,h3 with TLS")
 	minTLS := fs.String("tls-min-version", "1.3", "lowest TLS `version` accepted over TCP: 1.3 or 1.2")
+	fs.StringVar(&cfg.ManagementListen, "metrics-listen", "", "TCP `address` of the management listener for /metrics, /healthz and /readyz, such as 127.0.0.1:9181; empty disables it")
 	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -52,6 +55,14 @@ func run(args []string) int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = logger
 	cfg.Services = daemon.DefaultServices()
+	if cfg.ManagementListen != "" {
+		reg := metrics.New()
+		cfg.Metrics = reg
+		// Registered after DefaultServices, this TIPS service replaces the
+		// one of tips.Register on the handler, so that its views are
+		// counted.
+		cfg.Services = append(cfg.Services, reg.TIPSRegistrar(tips.Config{}))
+	}
 	if *check {
 		return checkDefinition(cfg.Definition)
 	}

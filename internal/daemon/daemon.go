@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/goalto/goalto/internal/defaultnet"
@@ -54,6 +56,15 @@ type Config struct {
 	// Services register the services of extension resource types, such
 	// as update streams, on the handler before it serves.
 	Services []Registrar
+	// Metrics receives the measurements of requests, builds and reloads,
+	// and serves them at /metrics on the management listener; nil
+	// measures nothing. Package metrics implements it with Prometheus.
+	Metrics Metrics
+	// ManagementListen is the TCP address of the management listener,
+	// which serves /healthz, /readyz and, with Metrics, /metrics over
+	// plain HTTP; empty disables it. Port 0 picks a free port, which
+	// ManagementAddr then returns.
+	ManagementListen string
 }
 
 // Registrar registers services on a handler; e is the update engine that
@@ -73,6 +84,10 @@ type Daemon struct {
 	handler *server.Handler
 	srv     *transport.Server
 	engine  *updates.Engine
+
+	mgmt    *http.Server // nil without a management listener
+	mgmtLn  net.Listener
+	serving atomic.Bool // the ALTO listener serves and is not shutting down
 
 	mu     sync.Mutex // guards the following fields
 	stamps map[string]time.Time
@@ -112,19 +127,30 @@ func Start(cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{cfg: cfg, logger: logger, engine: updates.NewEngine(updates.Limits{})}
 	d.handler = server.New(cfg.Limits, logger)
+	if cfg.Metrics != nil {
+		d.handler.SetObserver(cfg.Metrics)
+	}
 	for _, register := range cfg.Services {
 		register(d.handler, d.engine, logger)
 	}
+	// The management listener starts first, so that /healthz responds
+	// and /readyz reports 503 while a large definition builds.
+	if err := d.startManagement(); err != nil {
+		return nil, err
+	}
 	snap, err := d.build()
 	if err != nil {
+		d.closeManagement()
 		return nil, err
 	}
 	d.publish(snap)
 	tc := cfg.Transport
 	tc.Listen, tc.Logger = cfg.Listen, logger
 	if d.srv, err = transport.Listen(tc, d.handler); err != nil {
+		d.closeManagement()
 		return nil, err
 	}
+	d.serving.Store(true)
 	if cfg.ReloadInterval > 0 {
 		go d.watch()
 	}
@@ -153,7 +179,11 @@ func (d *Daemon) Err() error { return d.srv.Err() }
 // to finish, up to the context's deadline.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.logger.Info("shutting down", "addr", d.Addr())
+	d.serving.Store(false)
 	err := d.srv.Shutdown(ctx)
+	if merr := d.shutdownManagement(ctx); err == nil {
+		err = merr
+	}
 	d.logger.Info("stopped")
 	return err
 }
@@ -164,9 +194,11 @@ func (d *Daemon) Reload() error {
 	snap, err := d.build()
 	if err != nil {
 		d.logger.Error("reload failed; the previous maps keep serving", "err", err)
+		d.observeReload(err)
 		return err
 	}
 	d.publish(snap)
+	d.observeReload(nil)
 	return nil
 }
 
@@ -191,6 +223,9 @@ func (d *Daemon) setStamps(s map[string]time.Time) {
 func (d *Daemon) publish(s *snapshot.Snapshot) {
 	d.handler.Publish(s)
 	d.publishUpdates(s)
+	if d.cfg.Metrics != nil {
+		d.cfg.Metrics.ObservePublish(s)
+	}
 	st := s.Stats
 	d.logger.Info("maps published",
 		"network_map", s.NetworkMap.ResourceID(), "vtag", s.NetworkMap.Tag(),

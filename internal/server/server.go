@@ -61,6 +61,8 @@ type Handler struct {
 	snap   atomic.Pointer[snapshot.Snapshot]
 	limits Limits
 	logger *slog.Logger
+	// observer is set by SetObserver before serving; nil for none.
+	observer Observer
 
 	// Set by Handle and HandlePrefix before serving; read-only after.
 	services map[string]Service
@@ -117,8 +119,17 @@ func (h *Handler) Publish(s *snapshot.Snapshot) { h.snap.Store(s) }
 // Snapshot returns the published snapshot, or nil.
 func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 
-// ServeHTTP dispatches a request to the resource at its path.
+// ServeHTTP dispatches a request to the resource at its path, and
+// reports it to the observer if one is set.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.observer != nil {
+		h.serveObserved(w, r)
+		return
+	}
+	h.serve(w, r)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	defer h.recoverPanic(w, r)
 	snap := h.snap.Load()
 	if snap == nil {
@@ -145,16 +156,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // prefixHandler returns the handler of the longest registered prefix of
 // path, or nil.
 func (h *Handler) prefixHandler(path string) http.Handler {
-	var best string
-	for p := range h.prefixes {
-		if strings.HasPrefix(path, p) && len(p) > len(best) {
-			best = p
-		}
+	if best := h.longestPrefix(path); best != "" {
+		return h.prefixes[best]
 	}
-	if best == "" {
-		return nil
-	}
-	return h.prefixes[best]
+	return nil
 }
 
 // recoverPanic turns a panic in a handler into a logged 500, so that one
@@ -184,6 +189,7 @@ func writeError(w http.ResponseWriter, err error) {
 		ae = &alto.Error{Code: alto.ErrInvalidFieldValue, Message: err.Error()}
 	}
 	body, _ := ae.MarshalJSON()
+	noteALTOCode(w, ae.Code.String())
 	w.Header().Set("Content-Type", alto.MediaTypeError)
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)+1))
 	w.WriteHeader(ae.HTTPStatus())
