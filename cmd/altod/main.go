@@ -42,12 +42,20 @@ func run(args []string) int {
 	minTLS := fs.String("tls-min-version", "1.3", "lowest TLS `version` accepted over TCP: 1.3 or 1.2")
 	fs.StringVar(&cfg.ManagementListen, "metrics-listen", "", "TCP `address` of the management listener for /metrics, /healthz and /readyz, such as 127.0.0.1:9181; empty disables it")
 	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
+	disc := addDiscoveryFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if err := checkFlags(fs, &cfg, *protocols, *minTLS); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
+	}
+	if disc.print {
+		if err := printDiscoveryRecords(os.Stdout, disc); err != nil {
+			fmt.Fprintln(os.Stderr, "altod:", err)
+			return 2
+		}
+		return 0
 	}
 	if cfg.ReloadInterval <= 0 {
 		cfg.ReloadInterval = -1

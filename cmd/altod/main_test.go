@@ -93,3 +93,23 @@ func TestCheckFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintDiscoveryRecords(t *testing.T) {
+	bin := buildAltod(t)
+	out, err := exec.Command(bin, "--print-discovery-records", "--domain", "example.net",
+		"--uri", "https://alto.example.net/directory", "--prefix", "192.0.2.0/24").Output()
+	if err != nil {
+		t.Fatalf("altod --print-discovery-records: %v", err)
+	}
+	for _, want := range []string{
+		`example.net. 3600 IN NAPTR 100 10 "u" "ALTO:https" "!.*!https://alto.example.net/directory!" .`,
+		`2.0.192.in-addr.arpa. 3600 IN NAPTR 100 10 "u" "ALTO:https" "!.*!https://alto.example.net/directory!" .`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code := run([]string{"--print-discovery-records", "--domain", "example.net"}); code != 2 {
+		t.Errorf("--print-discovery-records without --uri exited %d, want 2", code)
+	}
+}
