@@ -30,6 +30,8 @@ type Client struct {
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry // GET responses by URL
+
+	ext extensions // see transport.go
 }
 
 // Option configures a Client.
@@ -88,6 +90,9 @@ func New(irdURL string, opts ...Option) (*Client, error) {
 	}
 	if c.maxBodySize <= 0 {
 		return nil, fmt.Errorf("WithMaxBodySize: size %d must be positive", c.maxBodySize)
+	}
+	if err := c.installTransport(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

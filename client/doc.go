@@ -11,4 +11,10 @@
 // expected media type (RFC 7285, Section 8.3.4.2). An ALTO error response
 // is returned as an *alto.Error whose Status field is the HTTP status.
 // GET responses are cached by ETag and revalidated with If-None-Match.
+//
+// The client reads responses that deviate from RFC 7285 in ways seen in
+// deployed servers, such as costs sent as JSON strings or endpoint keys
+// without address type, and reports each deviation as a Warning (see
+// WithWarningHandler). LocalCostMap computes endpoint costs from maps
+// held in memory. WithHTTP3 sends requests over HTTP/3.
 package client

@@ -1,0 +1,103 @@
+package client
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/quic-go/quic-go/http3"
+)
+
+// extensions holds the state of the options and features that live
+// outside client.go: warnings, transports and the local map cache.
+type extensions struct {
+	warn      func(Warning) // nil logs each deviation once per resource
+	wrap      func(http.RoundTripper) http.RoundTripper
+	wrapIsNil bool             // WithTransportWrapper(nil) was given
+	h3        *http3.Transport // made by WithHTTP3 and closed by Close
+
+	mu       sync.Mutex
+	logged   map[warningKey]bool      // deviations already logged
+	networks map[string]*localNetwork // decoded network maps by URI
+}
+
+// WithHTTP3 sends every request over HTTP/3 (RFC 9114) with quic-go's
+// http3.Transport, which dials QUIC on UDP to the port of each URL. The
+// server must serve HTTP/3 on that port, because this client neither
+// falls back to TCP nor reads Alt-Svc headers. tlsConfig sets the root
+// CAs and other TLS settings; nil uses the system roots. The client
+// keeps tlsConfig, so the caller must not modify it afterwards.
+// WithHTTP3 replaces the HTTP client of an earlier WithHTTPClient, and a
+// later WithHTTPClient replaces it. Close releases the UDP socket.
+func WithHTTP3(tlsConfig *tls.Config) Option {
+	return func(c *Client) {
+		tr := &http3.Transport{TLSClientConfig: tlsConfig}
+		c.ext.h3 = tr
+		c.httpClient = &http.Client{Transport: tr}
+	}
+}
+
+// WithTLSConfig sends requests through a clone of http.DefaultTransport
+// with tlsConfig, for example to trust a private CA. The clone keeps
+// ForceAttemptHTTP2, so HTTPS requests use HTTP/2 when the server offers
+// h2 in ALPN, and HTTP/1.1 otherwise. WithTLSConfig replaces the HTTP
+// client of an earlier WithHTTPClient or WithHTTP3.
+func WithTLSConfig(tlsConfig *tls.Config) Option {
+	return func(c *Client) {
+		var tr *http.Transport
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			tr = dt.Clone()
+		} else {
+			tr = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
+		}
+		tr.TLSClientConfig = tlsConfig
+		c.ext.h3 = nil
+		c.httpClient = &http.Client{Transport: tr}
+	}
+}
+
+// WithTransportWrapper wraps the transport of the HTTP client, for
+// logging, metrics or tracing. The wrapper sits below the client's
+// tolerance of server deviations (see WithWarningHandler), so it sees
+// every request as sent, retries included, and every response as
+// received. It is applied once, in New, after the other options.
+func WithTransportWrapper(wrap func(http.RoundTripper) http.RoundTripper) Option {
+	return func(c *Client) {
+		c.ext.wrap = wrap
+		c.ext.wrapIsNil = wrap == nil
+	}
+}
+
+// Close closes the idle connections of the HTTP client and the HTTP/3
+// transport that WithHTTP3 made. A client with that transport cannot
+// send requests after Close. Other transports remain usable.
+func (c *Client) Close() error {
+	c.httpClient.CloseIdleConnections()
+	if c.ext.h3 != nil {
+		return c.ext.h3.Close()
+	}
+	return nil
+}
+
+// installTransport puts the tolerant transport, and the wrapper of
+// WithTransportWrapper below it, into a copy of the HTTP client, so that
+// a client passed to WithHTTPClient is left unchanged.
+func (c *Client) installTransport() error {
+	hc := *c.httpClient
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if c.ext.wrapIsNil {
+		return errors.New("WithTransportWrapper: nil wrapper")
+	}
+	if c.ext.wrap != nil {
+		if base = c.ext.wrap(base); base == nil {
+			return errors.New("WithTransportWrapper: the wrapper returned a nil http.RoundTripper")
+		}
+	}
+	hc.Transport = &tolerantTransport{next: base, warn: c.warning, maxBody: c.maxBodySize}
+	c.httpClient = &hc
+	return nil
+}
