@@ -75,6 +75,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newECSCommand(a),
 		newReplayCommand(a),
 		newDiscoverCommand(a),
+		newWatchCommand(a),
 	)
 	return root
 }
