@@ -107,12 +107,16 @@ type ResourceEntry struct {
 // Capabilities holds the capabilities of the RFC 7285 services: cost
 // maps (Section 11.2.3.4), filtered cost maps and the endpoint cost
 // service (Sections 11.3.2.4 and 11.5.1.4), and the endpoint property
-// service (Section 11.4.1.4); and those of the update stream service
-// (RFC 8895, Section 6.3) and TIPS (RFC 9569, Section 5.2).
+// service (Section 11.4.1.4); those of the update stream service
+// (RFC 8895, Section 6.3) and TIPS (RFC 9569, Section 5.2); and those
+// of property maps (RFC 9240, Section 7.4).
 type Capabilities struct {
 	CostConstraints bool     `json:"cost-constraints,omitempty"`
 	CostTypeNames   []string `json:"cost-type-names,omitempty"`
 	PropTypes       []string `json:"prop-types,omitempty"`
+	// Mappings maps each entity domain name of a property map to the
+	// entity properties it offers there (RFC 9240, Section 7.4).
+	Mappings map[string][]string `json:"mappings,omitempty"`
 	// IncrementalChangeMediaTypes maps a resource ID to the patch media
 	// types, separated by commas, used for its incremental changes.
 	IncrementalChangeMediaTypes map[string]string `json:"incremental-change-media-types,omitempty"`

@@ -19,6 +19,7 @@ import (
 
 	"github.com/goalto/goalto/internal/defaultnet"
 	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/propmap"
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
 	"github.com/goalto/goalto/internal/sse"
@@ -72,9 +73,9 @@ type Config struct {
 type Registrar func(h *server.Handler, e *updates.Engine, logger *slog.Logger)
 
 // DefaultServices returns the services altod registers: update streams
-// (RFC 8895) and TIPS (RFC 9569).
+// (RFC 8895), TIPS (RFC 9569) and filtered property maps (RFC 9240).
 func DefaultServices() []Registrar {
-	return []Registrar{sse.Register, tips.Register}
+	return []Registrar{sse.Register, tips.Register, propmap.Register}
 }
 
 // Daemon is a running server.

@@ -1,15 +1,18 @@
 // Package netdef reads goalto's network definition file: where the
 // topology and prefixes come from, how prefixes are grouped into PIDs,
 // which cost types and resources the server offers, and the endpoint
-// properties configured per prefix. The format is documented in
-// docs/network-definition.md.
+// and entity properties configured per prefix, per PID and per entity.
+// The format is documented in docs/network-definition.md, and property
+// maps in docs/propmap.md.
 package netdef
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -39,6 +42,11 @@ const (
 	TypeEndpointCost       = "endpoint-cost"
 	TypeUpdateStream       = "update-stream" // RFC 8895 update stream service
 	TypeTIPS               = "tips"          // RFC 9569 TIPS
+	// TypePropertyMap is an RFC 9240 property map, served by GET.
+	TypePropertyMap = "property-map"
+	// TypeFilteredPropertyMap is an RFC 9240 filtered property map,
+	// served by POST.
+	TypeFilteredPropertyMap = "filtered-property-map"
 )
 
 // Defaults.
@@ -76,6 +84,12 @@ type Definition struct {
 	Costs map[string]map[string]map[string]float64 `yaml:"costs"`
 	// Properties are endpoint properties set per prefix.
 	Properties []PrefixProperties `yaml:"properties"`
+	// ExtraNetworkMaps are network maps served beside the main one, whose
+	// PIDs property maps can name (RFC 9240, Section 6.2).
+	ExtraNetworkMaps []ExtraNetworkMap `yaml:"extra-network-maps"`
+	// PropertySources are files that give entity properties to property
+	// maps.
+	PropertySources PropertySources `yaml:"property-sources"`
 	// CostTypes names the cost types the server offers; empty means the
 	// four of RFC 7285: routingcost and hopcount, numerical and ordinal.
 	CostTypes map[string]alto.CostType `yaml:"cost-types"`
@@ -116,10 +130,55 @@ type Group struct {
 }
 
 // PrefixProperties sets endpoint properties on every address in a prefix;
-// the most specific prefix wins.
+// the most specific prefix wins. A nil value (null in the file) defines
+// the property to have no value there, which hides the value of a less
+// specific prefix (RFC 9240, Section 6.1.3).
 type PrefixProperties struct {
-	Prefix Prefix            `yaml:"prefix"`
-	Values map[string]string `yaml:"values"`
+	Prefix Prefix             `yaml:"prefix"`
+	Values map[string]*string `yaml:"values"`
+}
+
+// ExtraNetworkMap is a network map besides the main one. It lists its
+// PIDs with their prefixes and has no costs.
+type ExtraNetworkMap struct {
+	ResourceID string `yaml:"resource-id"`
+	// DefaultPID, when set, is a PID holding 0.0.0.0/0 and ::/0.
+	DefaultPID string              `yaml:"default-pid"`
+	PIDs       map[string][]Prefix `yaml:"pids"`
+}
+
+// PropertySources names the files that give entity properties to
+// property maps; an empty field means no such source.
+type PropertySources struct {
+	// WLCG is a WLCG CRIC site table (the JSON of its rcsite query),
+	// which gives the site name, country and coordinates of the prefixes
+	// of each site's network routes.
+	WLCG string `yaml:"wlcg"`
+}
+
+// JSONValue is a YAML scalar kept as encoded JSON: a string, a number,
+// true, false or null.
+type JSONValue string
+
+// UnmarshalYAML encodes a YAML scalar as JSON, reporting the line of a
+// value that is not a scalar or not a finite number.
+func (v *JSONValue) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a property value must be a string, number, boolean or null", n.Line)
+	}
+	var x any
+	if err := n.Decode(&x); err != nil {
+		return err
+	}
+	if f, ok := x.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return fmt.Errorf("line %d: property value %s is not a finite number", n.Line, n.Value)
+	}
+	enc, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Errorf("line %d: property value %q: %v", n.Line, n.Value, err)
+	}
+	*v = JSONValue(enc)
+	return nil
 }
 
 // Prefix is an IP prefix in a definition. Host bits must be zero, so
@@ -160,6 +219,16 @@ type Resource struct {
 	// Uses lists the resources an update stream or TIPS resource offers
 	// updates for; empty means every network map and full cost map.
 	Uses []string `yaml:"uses"`
+	// Mappings gives, for a property map, the entity properties offered
+	// in each entity domain (RFC 9240, Section 7.4).
+	Mappings map[string][]string `yaml:"mappings"`
+	// EntityDomains, for a property map, is a shorthand for mappings
+	// that offers Properties in each of these entity domains.
+	EntityDomains []string `yaml:"entity-domains"`
+	// Entities gives, for a property map, the property values of
+	// entities in PID domains and self-defined domains, by entity ID and
+	// property name.
+	Entities map[string]map[string]JSONValue `yaml:"entities"`
 
 	defaulted bool // added by defaultResources
 }
@@ -363,6 +432,9 @@ func (d *Definition) Files() []string {
 	}
 	for _, p := range d.Prefixes {
 		out = append(out, d.Path(p))
+	}
+	if d.PropertySources.WLCG != "" {
+		out = append(out, d.Path(d.PropertySources.WLCG))
 	}
 	return out
 }

@@ -52,9 +52,13 @@ func (d *Definition) setDefaults() {
 // defaultResources returns one resource of each RFC 7285 service: the
 // network map, a full cost map per cost type, both filtered maps and the
 // two endpoint services, each filtered service offering every cost type.
+// Extra network maps are served at /networkmap/<resource-id>.
 func (d *Definition) defaultResources() []Resource {
 	names := d.CostTypeNames()
 	rs := []Resource{{ID: d.NetworkMap.ResourceID, Type: TypeNetworkMap, Path: "/networkmap"}}
+	for _, m := range d.ExtraNetworkMaps {
+		rs = append(rs, Resource{ID: m.ResourceID, Type: TypeNetworkMap, Path: "/networkmap/" + m.ResourceID})
+	}
 	for _, name := range names {
 		ct := d.CostTypes[name]
 		mode := "num"
@@ -95,19 +99,21 @@ func sanitizeID(s string) string {
 func (d *Definition) propertyNames() []string {
 	seen := map[string]bool{}
 	var out []string
-	add := func(m map[string]string) {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
 		}
 	}
 	for _, p := range d.Properties {
-		add(p.Values)
+		for name := range p.Values {
+			add(name)
+		}
 	}
 	for _, g := range d.Groups {
-		add(g.Properties)
+		for name := range g.Properties {
+			add(name)
+		}
 	}
 	sortStrings(out)
 	return out
@@ -128,7 +134,7 @@ func fieldErr(field, format string, args ...any) error {
 }
 
 func (d *Definition) validate() error {
-	for _, check := range []func() error{d.validateNetworkMap, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources} {
+	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -267,15 +273,16 @@ func (d *Definition) validateResources() error {
 
 func (d *Definition) validateResource(field string, r Resource, dirs map[string]bool) error {
 	switch r.Type {
-	case TypeDirectory, TypeNetworkMap, TypeCostMap, TypeFilteredNetworkMap, TypeFilteredCostMap, TypeEndpointProperty, TypeEndpointCost, TypeUpdateStream, TypeTIPS:
+	case TypeDirectory, TypeNetworkMap, TypeCostMap, TypeFilteredNetworkMap, TypeFilteredCostMap, TypeEndpointProperty, TypeEndpointCost, TypeUpdateStream, TypeTIPS,
+		TypePropertyMap, TypeFilteredPropertyMap:
 	default:
 		return fieldErr(field+".type", "unknown resource type %q", r.Type)
 	}
 	if r.Path == "" || (!strings.HasPrefix(r.Path, "/") && !(r.Type == TypeDirectory && strings.Contains(r.Path, "://"))) {
 		return fieldErr(field+".path", "path %q must start with / (a directory may give a full URI)", r.Path)
 	}
-	if r.Type == TypeNetworkMap && r.ID != d.NetworkMap.ResourceID {
-		return fieldErr(field+".id", "the network map resource must have the ID %q of network-map.resource-id", d.NetworkMap.ResourceID)
+	if r.Type == TypeNetworkMap && !slices.Contains(d.NetworkMapIDs(), r.ID) {
+		return fieldErr(field+".id", "the network map resource must have the ID %q of network-map.resource-id, or that of an extra network map", d.NetworkMap.ResourceID)
 	}
 	wantCost := r.Type == TypeCostMap || r.Type == TypeFilteredCostMap || r.Type == TypeEndpointCost
 	if wantCost && len(r.CostTypes) == 0 {
@@ -297,6 +304,12 @@ func (d *Definition) validateResource(field string, r Resource, dirs map[string]
 	}
 	if len(r.Uses) > 0 && r.Type != TypeUpdateStream && r.Type != TypeTIPS {
 		return fieldErr(field+".uses", "only update-stream and tips resources list uses")
+	}
+	if IsPropertyMap(r.Type) {
+		return d.validatePropertyMap(field, r)
+	}
+	if len(r.Mappings) > 0 || len(r.EntityDomains) > 0 || len(r.Entities) > 0 {
+		return fieldErr(field, "only property-map and filtered-property-map resources have mappings, entity-domains and entities")
 	}
 	for _, p := range r.Properties {
 		if !alto.ValidPropertyName(p) {

@@ -10,17 +10,20 @@ import (
 )
 
 // mediaTypes gives the media type and accepted request type of each
-// resource type, RFC 7285, Sections 9 and 11.
+// resource type, RFC 7285, Sections 9 and 11, and RFC 9240, Sections 7
+// and 8.
 var mediaTypes = map[string][2]string{
-	netdef.TypeDirectory:          {alto.MediaTypeDirectory, ""},
-	netdef.TypeNetworkMap:         {alto.MediaTypeNetworkMap, ""},
-	netdef.TypeCostMap:            {alto.MediaTypeCostMap, ""},
-	netdef.TypeFilteredNetworkMap: {alto.MediaTypeNetworkMap, alto.MediaTypeNetworkMapFilter},
-	netdef.TypeFilteredCostMap:    {alto.MediaTypeCostMap, alto.MediaTypeCostMapFilter},
-	netdef.TypeEndpointProperty:   {alto.MediaTypeEndpointProp, alto.MediaTypeEndpointPropParams},
-	netdef.TypeEndpointCost:       {alto.MediaTypeEndpointCost, alto.MediaTypeEndpointCostParams},
-	netdef.TypeUpdateStream:       {alto.MediaTypeEventStream, alto.MediaTypeUpdateStreamParams},
-	netdef.TypeTIPS:               {alto.MediaTypeTIPS, alto.MediaTypeTIPSParams},
+	netdef.TypeDirectory:           {alto.MediaTypeDirectory, ""},
+	netdef.TypeNetworkMap:          {alto.MediaTypeNetworkMap, ""},
+	netdef.TypeCostMap:             {alto.MediaTypeCostMap, ""},
+	netdef.TypeFilteredNetworkMap:  {alto.MediaTypeNetworkMap, alto.MediaTypeNetworkMapFilter},
+	netdef.TypeFilteredCostMap:     {alto.MediaTypeCostMap, alto.MediaTypeCostMapFilter},
+	netdef.TypeEndpointProperty:    {alto.MediaTypeEndpointProp, alto.MediaTypeEndpointPropParams},
+	netdef.TypeEndpointCost:        {alto.MediaTypeEndpointCost, alto.MediaTypeEndpointCostParams},
+	netdef.TypeUpdateStream:        {alto.MediaTypeEventStream, alto.MediaTypeUpdateStreamParams},
+	netdef.TypeTIPS:                {alto.MediaTypeTIPS, alto.MediaTypeTIPSParams},
+	netdef.TypePropertyMap:         {alto.MediaTypePropMap, ""},
+	netdef.TypeFilteredPropertyMap: {alto.MediaTypePropMap, alto.MediaTypePropMapParams},
 }
 
 // patchMediaTypes are the incremental change formats offered for every
@@ -86,7 +89,7 @@ func (s *Snapshot) buildResources(def *netdef.Definition) error {
 
 // resolveUses fills the uses list of update stream and TIPS resources:
 // the configured resources, which must be served by GET, or by default
-// the network map and every full cost map.
+// every GET resource: the network maps, full cost maps and property maps.
 func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 	get := map[string]bool{}
 	var all []string
@@ -106,7 +109,7 @@ func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 		}
 		for _, id := range r.Uses {
 			if !get[id] {
-				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a network map or full cost map of this server", id))
+				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a network map, full cost map or property map of this server", id))
 			}
 		}
 	}
@@ -147,7 +150,16 @@ func (s *Snapshot) buildResource(def *netdef.Definition, i int, r netdef.Resourc
 	res := &Resource{Resource: r, MediaType: mt[0], Accepts: mt[1]}
 	switch r.Type {
 	case netdef.TypeNetworkMap:
-		return newGetResource(r, mt[0], s.NetworkMap.Body())
+		return newGetResource(r, mt[0], s.NetworkMapByID(r.ID).Body())
+	case netdef.TypePropertyMap:
+		full, err := newGetResource(r, mt[0], s.propertyMaps[r.ID].EncodeFull())
+		if err != nil {
+			return nil, err
+		}
+		full.PropertyMap = s.propertyMaps[r.ID]
+		return full, nil
+	case netdef.TypeFilteredPropertyMap:
+		res.PropertyMap = s.propertyMaps[r.ID]
 	case netdef.TypeCostMap:
 		if n := s.NetworkMap.Len(); n > def.NetworkMap.MaxCostMapPIDs {
 			if r.Defaulted() {
@@ -186,6 +198,8 @@ func (s *Snapshot) encodeDirectory(def *netdef.Definition, id string) ([]byte, e
 			entry.Uses = []string{s.NetworkMap.ResourceID()}
 		case netdef.TypeUpdateStream, netdef.TypeTIPS:
 			entry.Uses = slices.Clone(r.Uses)
+		case netdef.TypePropertyMap, netdef.TypeFilteredPropertyMap:
+			entry.Uses = r.PropertyMap.Uses()
 		}
 		entry.Capabilities = s.capabilities(r)
 		for _, name := range r.CostTypes {
@@ -212,6 +226,8 @@ func (s *Snapshot) capabilities(r *Resource) *alto.Capabilities {
 		}
 	case netdef.TypeEndpointProperty:
 		return &alto.Capabilities{PropTypes: s.PropTypes(r)}
+	case netdef.TypePropertyMap, netdef.TypeFilteredPropertyMap:
+		return &alto.Capabilities{Mappings: r.PropertyMap.Mappings()}
 	case netdef.TypeUpdateStream, netdef.TypeTIPS:
 		types := map[string]string{}
 		for _, id := range r.Uses {

@@ -24,6 +24,7 @@ import (
 	"github.com/goalto/goalto/internal/costmap"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/networkmap"
+	"github.com/goalto/goalto/internal/propmap/entity"
 )
 
 // Snapshot is one published version of every resource.
@@ -40,6 +41,12 @@ type Snapshot struct {
 
 	byPath     map[string]*Resource
 	properties bart.Table[map[string]string] // per prefix, supernet values merged in
+	// extraNetworkMaps are the network maps besides NetworkMap, by
+	// resource ID.
+	extraNetworkMaps map[string]*networkmap.Map
+	// propertyMaps hold the data of the property map resources, by
+	// resource ID.
+	propertyMaps map[string]*entity.Map
 }
 
 // Stats counts what a build read and produced.
@@ -64,6 +71,9 @@ type Resource struct {
 	// GzipETag their quoted entity tags; empty for POST resources.
 	Body, Gzip     []byte
 	ETag, GzipETag string
+	// PropertyMap is the data of a property map or filtered property map
+	// resource; nil for other types.
+	PropertyMap *entity.Map
 }
 
 // Lookup returns the resource served at a URI path, or nil.
@@ -102,10 +112,16 @@ func Build(def *netdef.Definition) (*Snapshot, error) {
 	if s.NetworkMap, err = networkmap.Build(def.NetworkMap.ResourceID, asg.assignments); err != nil {
 		return nil, fmt.Errorf("%s: network map: %w", def.File, err)
 	}
+	if err := s.buildExtraNetworkMaps(def); err != nil {
+		return nil, err
+	}
 	if err := s.buildCosts(def, in, asg); err != nil {
 		return nil, err
 	}
 	s.buildProperties(def)
+	if err := s.buildPropertyMaps(def, in); err != nil {
+		return nil, err
+	}
 	if err := s.buildResources(def); err != nil {
 		return nil, err
 	}
@@ -235,38 +251,59 @@ func topologyCosts(in *inputs, metric string) *costmap.Matrix {
 
 // buildProperties indexes the endpoint properties per prefix. Each entry
 // carries the values of its less specific prefixes too, with the most
-// specific prefix winning, so one longest-prefix match finds them all.
+// specific prefix winning, so one longest-prefix match finds them all. A
+// property set to null on a prefix has no value there and hides the
+// values of less specific prefixes (RFC 9240, Section 6.1.3).
 func (s *Snapshot) buildProperties(def *netdef.Definition) {
-	set := func(p netip.Prefix, values map[string]string) {
+	hidden := map[netip.Prefix]map[string]bool{} // properties set to null, per prefix
+	set := func(p netip.Prefix, name string, value *string) {
 		p = p.Masked()
 		merged, _ := s.properties.Get(p)
 		if merged == nil {
 			merged = map[string]string{}
+			s.properties.Insert(p, merged)
 		}
-		for k, v := range values {
-			merged[k] = v
+		if value == nil {
+			delete(merged, name)
+			if hidden[p] == nil {
+				hidden[p] = map[string]bool{}
+			}
+			hidden[p][name] = true
+			return
 		}
-		s.properties.Insert(p, merged)
+		merged[name] = *value
+		delete(hidden[p], name)
 	}
 	for _, g := range def.Groups {
-		if len(g.Properties) > 0 {
-			for _, p := range g.Prefixes {
-				set(p.Prefix, g.Properties)
+		for _, p := range g.Prefixes {
+			for name, v := range g.Properties {
+				set(p.Prefix, name, &v)
 			}
 		}
 	}
 	for _, pp := range def.Properties {
-		set(pp.Prefix.Prefix, pp.Values)
+		for name, v := range pp.Values {
+			set(pp.Prefix.Prefix, name, v)
+		}
 	}
 	for p, values := range s.properties.All() {
+		resolved := map[string]bool{}
+		for name := range hidden[p] {
+			resolved[name] = true
+		}
+		// Supernets yields the longest prefix first, so the most specific
+		// prefix that sets or hides a property decides it.
 		for sup, supValues := range s.properties.Supernets(p) {
 			if sup == p {
 				continue
 			}
-			for k, v := range supValues {
-				if _, ok := values[k]; !ok {
-					values[k] = v
+			for name, v := range supValues {
+				if _, ok := values[name]; !ok && !resolved[name] {
+					values[name] = v
 				}
+			}
+			for name := range hidden[sup] {
+				resolved[name] = true
 			}
 		}
 	}
