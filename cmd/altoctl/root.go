@@ -76,6 +76,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newReplayCommand(a),
 		newDiscoverCommand(a),
 		newWatchCommand(a),
+		newPropMapCommand(a),
 	)
 	return root
 }
