@@ -78,12 +78,16 @@ func DecodeNetworkMapFilter(body []byte) (*NetworkMapFilter, error) {
 	if err != nil {
 		return nil, err
 	}
+	// RFC 7285, Section 11.3.1.6: an address type the server does not
+	// know is treated as absent, so a list of only unknown types is
+	// empty and stands for all types.
+	known := types[:0]
 	for _, t := range types {
-		if t != AddressTypeIPv4 && t != AddressTypeIPv6 {
-			return nil, NewInvalidValue("address-types", t, "address types are ipv4 and ipv6")
+		if t == AddressTypeIPv4 || t == AddressTypeIPv6 {
+			known = append(known, t)
 		}
 	}
-	req.AddressTypes = dedupe(types)
+	req.AddressTypes = dedupe(known)
 	return &req, nil
 }
 

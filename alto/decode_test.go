@@ -207,6 +207,16 @@ func TestDecodeNetworkMapFilter(t *testing.T) {
 			body: `{"pids":["B","A","B","A"],"address-types":["ipv6","ipv4","ipv6"]}`,
 			want: &NetworkMapFilter{PIDs: []string{"B", "A"}, AddressTypes: []string{"ipv6", "ipv4"}},
 		},
+		{
+			name: "unknown address type ignored",
+			body: `{"pids":["A"],"address-types":["ipv5","ipv6"]}`,
+			want: &NetworkMapFilter{PIDs: []string{"A"}, AddressTypes: []string{"ipv6"}},
+		},
+		{
+			name: "only unknown address types means all",
+			body: `{"pids":["A"],"address-types":["ipv5"]}`,
+			want: &NetworkMapFilter{PIDs: []string{"A"}},
+		},
 		{name: "unknown field ignored", body: `{"pids":["A"],"future":{"x":[1]}}`, want: &NetworkMapFilter{PIDs: []string{"A"}}},
 		{name: "escaped PID name", body: `{"pids":["\u0050ID1"]}`, want: &NetworkMapFilter{PIDs: []string{"PID1"}}},
 		{name: "64-character PID", body: `{"pids":["` + strings.Repeat("p", 64) + `"]}`, want: &NetworkMapFilter{PIDs: []string{strings.Repeat("p", 64)}}},
@@ -225,7 +235,6 @@ func TestDecodeNetworkMapFilter(t *testing.T) {
 		{name: "PID of 65 characters", body: `{"pids":["` + strings.Repeat("p", 65) + `"]}`, err: invalid("pids", strings.Repeat("p", 65))},
 		{name: "empty PID", body: `{"pids":[""]}`, err: invalid("pids", "")},
 		{name: "address types is a string", body: `{"pids":[],"address-types":"ipv4"}`, err: wrongType("address-types")},
-		{name: "unknown address type", body: `{"pids":[],"address-types":["ipv5"]}`, err: invalid("address-types", "ipv5")},
 		{name: "address type is a number", body: `{"pids":[],"address-types":[4]}`, err: invalid("address-types", "4")},
 	}
 	runDecodeCases(t, DecodeNetworkMapFilter, append(cases, syntaxCases[NetworkMapFilter]()...))
