@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/tips"
@@ -270,5 +271,25 @@ func TestNextEdgeErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIdleViewClosed checks that a view nobody uses for the idle timeout
+// is closed: its URI responds 404 and the next open gets a new view.
+func TestIdleViewClosed(t *testing.T) {
+	const idle = 100 * time.Millisecond
+	s := startServer(t, newNetwork(t, definitionText, baseTopology), tips.Config{ViewIdleTimeout: idle})
+	c := newClient(t, protoHTTP1)
+	first := c.open(t, s, networkMapID, "")
+	time.Sleep(3 * idle)
+	if r := c.mustDo(t, http.MethodGet, edgeURI(first.TIPSViewURI, 0, 1), nil, ""); r.status != http.StatusNotFound {
+		t.Errorf("idle view: status %d, want 404", r.status)
+	}
+	second := c.open(t, s, networkMapID, "")
+	if second.TIPSViewURI == first.TIPSViewURI {
+		t.Errorf("open after the idle timeout returned the closed view %s", first.TIPSViewURI)
+	}
+	if got := s.svc.Stats().Views; got != 1 {
+		t.Errorf("open views: %d, want 1", got)
 	}
 }

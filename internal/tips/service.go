@@ -21,6 +21,7 @@ const (
 	DefaultMaxWaitersPerView = 1024
 	DefaultMaxWaiters        = 4096
 	DefaultLongPollTimeout   = 30 * time.Second
+	DefaultViewIdleTimeout   = 10 * time.Minute
 )
 
 // maxParamsBytes bounds the body of a next edge request (RFC 9569,
@@ -59,6 +60,11 @@ type Config struct {
 	// for it before the server responds 425 (Too Early); default
 	// DefaultLongPollTimeout.
 	LongPollTimeout time.Duration
+	// ViewIdleTimeout is how long a view stays open without a request
+	// and without a pending long poll; then it is closed, its URI
+	// responds 404, and the next open request creates a new view;
+	// default DefaultViewIdleTimeout.
+	ViewIdleTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -76,6 +82,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LongPollTimeout <= 0 {
 		c.LongPollTimeout = DefaultLongPollTimeout
+	}
+	if c.ViewIdleTimeout <= 0 {
+		c.ViewIdleTimeout = DefaultViewIdleTimeout
 	}
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/updates"
@@ -23,7 +24,8 @@ type view struct {
 	token      string // server-chosen opaque part of the path
 	path       string // ViewPrefix + resourceID + "/" + token
 	graph      *updates.Graph
-	waiters    int // pending long polls; guarded by Service.mu
+	waiters    int       // pending long polls; guarded by Service.mu
+	lastUsed   time.Time // last open or request; guarded by Service.mu
 }
 
 // openView returns the view of a resource, and creates it when the
@@ -31,13 +33,14 @@ type view struct {
 func (s *Service) openView(resourceID string, g *updates.Graph) (*view, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.sweepLocked()
 	if v := s.views[resourceID]; v != nil {
 		if v.graph == g && s.liveLocked(v) {
+			v.lastUsed = time.Now()
 			return v, nil
 		}
 		s.closeLocked(v, "the updates graph of the resource was replaced")
 	}
-	s.sweepLocked()
 	if len(s.views) >= s.cfg.MaxViews {
 		s.limited.reject(s.logger, "views", s.cfg.MaxViews)
 		return nil, errTooManyViews
@@ -50,6 +53,7 @@ func (s *Service) openView(resourceID string, g *updates.Graph) (*view, error) {
 		token:      token,
 		path:       s.cfg.ViewPrefix + resourceID + "/" + token,
 		graph:      g,
+		lastUsed:   time.Now(),
 	}
 	s.views[resourceID] = v
 	s.logger.Debug("TIPS view opened", "resource_id", resourceID, "view", v.path)
@@ -69,7 +73,18 @@ func (s *Service) findView(resourceID, token string) *view {
 		s.closeLocked(v, "the resource is no longer offered")
 		return nil
 	}
+	if s.idleLocked(v) {
+		s.closeLocked(v, "unused for the idle timeout")
+		return nil
+	}
+	v.lastUsed = time.Now()
 	return v
+}
+
+// idleLocked reports whether a view has had no request and no pending
+// long poll for the idle timeout.
+func (s *Service) idleLocked(v *view) bool {
+	return v.waiters == 0 && time.Since(v.lastUsed) > s.cfg.ViewIdleTimeout
 }
 
 // stillOpen reports whether a view found before is still open and
@@ -125,8 +140,11 @@ func (s *Service) closeLocked(v *view, reason string) {
 // holds s.mu.
 func (s *Service) sweepLocked() {
 	for _, v := range s.views {
-		if !s.liveLocked(v) {
+		switch {
+		case !s.liveLocked(v):
 			s.closeLocked(v, "the resource is no longer offered")
+		case s.idleLocked(v):
+			s.closeLocked(v, "unused for the idle timeout")
 		}
 	}
 }
@@ -155,4 +173,5 @@ func (s *Service) releaseWaiter(v *view) {
 	defer s.mu.Unlock()
 	s.waiters--
 	v.waiters--
+	v.lastUsed = time.Now()
 }
