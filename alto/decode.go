@@ -18,11 +18,17 @@ type NetworkMapFilter struct {
 	AddressTypes []string `json:"address-types,omitempty"`
 }
 
-// CostMapFilter is a ReqFilteredCostMap, RFC 7285, Section 11.3.2.3.
+// CostMapFilter is a ReqFilteredCostMap, RFC 7285, Section 11.3.2.3,
+// with the members of RFC 8189, Section 4.1.2. Exactly one of CostType
+// and MultiCostTypes is set, and at most one of Constraints and
+// OrConstraints.
 type CostMapFilter struct {
-	CostType    CostType     `json:"cost-type"`
-	Constraints []Constraint `json:"constraints,omitempty"`
-	PIDs        *PIDFilter   `json:"pids,omitempty"`
+	CostType          CostType       `json:"cost-type,omitzero"`
+	MultiCostTypes    []CostType     `json:"multi-cost-types,omitempty"`
+	TestableCostTypes []CostType     `json:"testable-cost-types,omitempty"`
+	Constraints       []Constraint   `json:"constraints,omitempty"`
+	OrConstraints     [][]Constraint `json:"or-constraints,omitempty"`
+	PIDs              *PIDFilter     `json:"pids,omitempty"`
 }
 
 // PIDFilter selects source and destination PIDs; an empty list stands
@@ -38,13 +44,17 @@ type EndpointPropParams struct {
 	Endpoints  []string `json:"endpoints"`
 }
 
-// EndpointCostParams is a ReqEndpointCostMap, RFC 7285, Section 11.5.1.3.
-// Srcs and Dsts keep the client's spelling of each typed address, which
-// the response uses as keys.
+// EndpointCostParams is a ReqEndpointCostMap, RFC 7285, Section 11.5.1.3,
+// with the members of RFC 8189, Section 4.2.2. Srcs and Dsts keep the
+// client's spelling of each typed address, which the response uses as
+// keys.
 type EndpointCostParams struct {
-	CostType    CostType       `json:"cost-type"`
-	Constraints []Constraint   `json:"constraints,omitempty"`
-	Endpoints   EndpointFilter `json:"endpoints"`
+	CostType          CostType       `json:"cost-type,omitzero"`
+	MultiCostTypes    []CostType     `json:"multi-cost-types,omitempty"`
+	TestableCostTypes []CostType     `json:"testable-cost-types,omitempty"`
+	Constraints       []Constraint   `json:"constraints,omitempty"`
+	OrConstraints     [][]Constraint `json:"or-constraints,omitempty"`
+	Endpoints         EndpointFilter `json:"endpoints"`
 }
 
 // EndpointFilter lists source and destination typed endpoint addresses.
@@ -99,18 +109,22 @@ func DecodeCostMapFilter(body []byte) (*CostMapFilter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req CostMapFilter
-	if req.CostType, err = o.costType(); err != nil {
+	ctr, err := o.decodeCostTypes()
+	if err != nil {
 		return nil, err
 	}
-	if req.Constraints, err = o.constraints(); err != nil {
-		return nil, err
+	req := CostMapFilter{
+		CostType: ctr.CostType, MultiCostTypes: ctr.MultiCostTypes, TestableCostTypes: ctr.TestableCostTypes,
+		Constraints: ctr.Constraints, OrConstraints: ctr.OrConstraints,
 	}
 	pids, ok, err := o.object("pids")
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
+		if err := checkEmptyCostType(req.CostType, req.IsMultiCost()); err != nil {
+			return nil, err
+		}
 		return &req, nil
 	}
 	req.PIDs = &PIDFilter{}
@@ -133,6 +147,9 @@ func DecodeCostMapFilter(body []byte) (*CostMapFilter, error) {
 		if *side.dst == nil {
 			*side.dst = []string{} // encodes as [] rather than null
 		}
+	}
+	if err := checkEmptyCostType(req.CostType, req.IsMultiCost()); err != nil {
+		return nil, err
 	}
 	return &req, nil
 }
@@ -195,12 +212,13 @@ func decodeEndpointCostDetailed(body []byte) (*EndpointCostParams, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req EndpointCostParams
-	if req.CostType, err = o.costType(); err != nil {
+	ctr, err := o.decodeCostTypes()
+	if err != nil {
 		return nil, err
 	}
-	if req.Constraints, err = o.constraints(); err != nil {
-		return nil, err
+	req := EndpointCostParams{
+		CostType: ctr.CostType, MultiCostTypes: ctr.MultiCostTypes, TestableCostTypes: ctr.TestableCostTypes,
+		Constraints: ctr.Constraints, OrConstraints: ctr.OrConstraints,
 	}
 	eps, ok, err := o.object("endpoints")
 	if err != nil {
@@ -223,6 +241,9 @@ func decodeEndpointCostDetailed(body []byte) (*EndpointCostParams, error) {
 	}
 	if len(req.Endpoints.Srcs) == 0 && len(req.Endpoints.Dsts) == 0 {
 		return nil, NewInvalidValue("endpoints", "{}", "srcs and dsts must not both be empty")
+	}
+	if err := checkEmptyCostType(req.CostType, req.IsMultiCost()); err != nil {
+		return nil, err
 	}
 	return &req, nil
 }
@@ -389,7 +410,7 @@ func (o object) constraints() ([]Constraint, error) {
 	}
 	out := make([]Constraint, 0, len(list))
 	for _, s := range list {
-		c, err := ParseConstraint(s)
+		c, err := ParsePredicate("constraints", s)
 		if err != nil {
 			return nil, err
 		}
@@ -434,10 +455,16 @@ func dedupe(list []string) []string {
 }
 
 // Constraint is a cost constraint such as "le 20", RFC 7285,
-// Section 11.3.2.3.
+// Section 11.3.2.3, or an extended predicate such as "[1] le 20" of
+// RFC 8189, Section 4.1.2.
 type Constraint struct {
 	Op    string // one of "lt", "le", "gt", "ge", "eq"
 	Value float64
+	// Index is the position of the tested cost type among the testable
+	// cost types of the request; Indexed reports whether the predicate
+	// wrote it, which RFC 7285 resources do not allow.
+	Index   int
+	Indexed bool
 }
 
 // ParseConstraint parses an operator and a target cost separated by
@@ -481,15 +508,20 @@ func (c Constraint) Match(cost float64) bool {
 
 // String returns the constraint in its wire form.
 func (c Constraint) String() string {
-	return c.Op + " " + strconv.FormatFloat(c.Value, 'g', -1, 64)
+	s := c.Op + " " + strconv.FormatFloat(c.Value, 'g', -1, 64)
+	if c.Indexed {
+		s = "[" + strconv.Itoa(c.Index) + "] " + s
+	}
+	return s
 }
 
 // MarshalText encodes the constraint in its wire form.
 func (c Constraint) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
-// UnmarshalText parses the wire form of a constraint.
+// UnmarshalText parses the wire form of a constraint or an extended
+// predicate.
 func (c *Constraint) UnmarshalText(b []byte) error {
-	v, err := ParseConstraint(string(b))
+	v, err := ParsePredicate("constraints", string(b))
 	if err != nil {
 		return err
 	}

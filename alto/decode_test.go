@@ -267,7 +267,7 @@ func TestDecodeCostMapFilter(t *testing.T) {
 		{
 			name: "constraints",
 			body: `{` + numRouting + `,"constraints":["le 20","ge -1.5","eq 1e2"]}`,
-			want: &CostMapFilter{CostType: numRoutingType, Constraints: []Constraint{{"le", 20}, {"ge", -1.5}, {"eq", 100}}},
+			want: &CostMapFilter{CostType: numRoutingType, Constraints: []Constraint{{Op: "le", Value: 20}, {Op: "ge", Value: -1.5}, {Op: "eq", Value: 100}}},
 		},
 		{
 			name: "duplicate PIDs removed",
@@ -397,7 +397,7 @@ func TestDecodeEndpointCostParams(t *testing.T) {
 		{
 			name: "constraints",
 			body: `{` + numRouting + `,"constraints":["gt 0"],"endpoints":{"srcs":["ipv4:192.0.2.1"]}}`,
-			want: &EndpointCostParams{CostType: numRoutingType, Constraints: []Constraint{{"gt", 0}}, Endpoints: EndpointFilter{Srcs: []string{"ipv4:192.0.2.1"}}},
+			want: &EndpointCostParams{CostType: numRoutingType, Constraints: []Constraint{{Op: "gt", Value: 0}}, Endpoints: EndpointFilter{Srcs: []string{"ipv4:192.0.2.1"}}},
 		},
 
 		{name: "missing cost type", body: `{"endpoints":{"srcs":["ipv4:192.0.2.1"]}}`, err: missing("cost-type")},
@@ -433,13 +433,13 @@ func TestParseConstraint(t *testing.T) {
 		want Constraint
 		ok   bool
 	}{
-		{"le 20", Constraint{"le", 20}, true},
-		{"lt -1.5", Constraint{"lt", -1.5}, true},
-		{"gt 0", Constraint{"gt", 0}, true},
-		{"ge 1e3", Constraint{"ge", 1000}, true},
-		{"eq 0.25", Constraint{"eq", 0.25}, true},
-		{"le\t20", Constraint{"le", 20}, true},
-		{"  le   20  ", Constraint{"le", 20}, true},
+		{"le 20", Constraint{Op: "le", Value: 20}, true},
+		{"lt -1.5", Constraint{Op: "lt", Value: -1.5}, true},
+		{"gt 0", Constraint{Op: "gt", Value: 0}, true},
+		{"ge 1e3", Constraint{Op: "ge", Value: 1000}, true},
+		{"eq 0.25", Constraint{Op: "eq", Value: 0.25}, true},
+		{"le\t20", Constraint{Op: "le", Value: 20}, true},
+		{"  le   20  ", Constraint{Op: "le", Value: 20}, true},
 		{"LE 20", Constraint{}, false},
 		{"ne 5", Constraint{}, false},
 		{"le", Constraint{}, false},
@@ -482,16 +482,16 @@ func TestConstraintMatch(t *testing.T) {
 		cost float64
 		want bool
 	}{
-		{Constraint{"lt", 5}, 4, true},
-		{Constraint{"lt", 5}, 5, false},
-		{Constraint{"le", 5}, 5, true},
-		{Constraint{"le", 5}, 5.5, false},
-		{Constraint{"gt", 5}, 5, false},
-		{Constraint{"gt", 5}, 6, true},
-		{Constraint{"ge", 5}, 5, true},
-		{Constraint{"ge", 5}, 4.9, false},
-		{Constraint{"eq", 5}, 5, true},
-		{Constraint{"eq", 5}, 5.0001, false},
+		{Constraint{Op: "lt", Value: 5}, 4, true},
+		{Constraint{Op: "lt", Value: 5}, 5, false},
+		{Constraint{Op: "le", Value: 5}, 5, true},
+		{Constraint{Op: "le", Value: 5}, 5.5, false},
+		{Constraint{Op: "gt", Value: 5}, 5, false},
+		{Constraint{Op: "gt", Value: 5}, 6, true},
+		{Constraint{Op: "ge", Value: 5}, 5, true},
+		{Constraint{Op: "ge", Value: 5}, 4.9, false},
+		{Constraint{Op: "eq", Value: 5}, 5, true},
+		{Constraint{Op: "eq", Value: 5}, 5.0001, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.c.String(), func(t *testing.T) {
@@ -503,7 +503,7 @@ func TestConstraintMatch(t *testing.T) {
 }
 
 func TestConstraintJSON(t *testing.T) {
-	in := []Constraint{{"le", 20}, {"gt", -0.5}, {"eq", 1e-9}, {"ge", 1e21}}
+	in := []Constraint{{Op: "le", Value: 20}, {Op: "gt", Value: -0.5}, {Op: "eq", Value: 1e-9}, {Op: "ge", Value: 1e21}}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatalf("Marshal: %v", err)

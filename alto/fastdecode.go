@@ -26,9 +26,10 @@ type ecsWire struct {
 // decoder finds; when the body contains null, which encoding/json treats
 // as an absent member; and when a member was matched by a key that is
 // not spelled exactly, since encoding/json matches keys without regard
-// to case but RFC 7285 names are exact.
+// to case but RFC 7285 names are exact. It also reports false when the
+// body may contain an RFC 8189 member, which only that decoder reads.
 func decodeEndpointCostFast(body []byte) (req *EndpointCostParams, ok bool, err error) {
-	if bytes.Contains(body, []byte("null")) {
+	if bytes.Contains(body, []byte("null")) || hasCostTypeExtensions(body) {
 		return nil, false, nil
 	}
 	var w ecsWire
@@ -59,7 +60,7 @@ func decodeEndpointCostFast(body []byte) (req *EndpointCostParams, ok bool, err 
 	req.CostType = CostType{Mode: *w.CostType.Mode, Metric: *w.CostType.Metric}
 	req.Constraints = make([]Constraint, 0, len(w.Constraints))
 	for _, s := range w.Constraints {
-		c, err := ParseConstraint(s)
+		c, err := ParsePredicate("constraints", s)
 		if err != nil {
 			return nil, true, err
 		}
@@ -76,6 +77,9 @@ func decodeEndpointCostFast(body []byte) (req *EndpointCostParams, ok bool, err 
 	}
 	if len(req.Endpoints.Srcs) == 0 && len(req.Endpoints.Dsts) == 0 {
 		return nil, true, NewInvalidValue("endpoints", "{}", "srcs and dsts must not both be empty")
+	}
+	if err := checkEmptyCostType(req.CostType, false); err != nil {
+		return nil, true, err
 	}
 	return req, true, nil
 }

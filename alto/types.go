@@ -25,13 +25,17 @@ const (
 
 // CostType is a cost metric in a cost mode, RFC 7285, Section 10.7.
 type CostType struct {
-	Mode        string `json:"cost-mode" yaml:"cost-mode"`
-	Metric      string `json:"cost-metric" yaml:"cost-metric"`
-	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	Mode   string `json:"cost-mode" yaml:"cost-mode"`
+	Metric string `json:"cost-metric" yaml:"cost-metric"`
+	// Context is the RFC 9439 cost context; nil for the cost types of
+	// RFC 7285, which then encode as before.
+	Context     *CostContext `json:"cost-context,omitempty" yaml:"cost-context,omitempty"`
+	Description string       `json:"description,omitempty" yaml:"description,omitempty"`
 }
 
 // Equal reports whether c and o name the same metric and mode. The
-// description is ignored, as RFC 7285, Section 11.3.2.3 requires.
+// description is ignored, as RFC 7285, Section 11.3.2.3 requires, and so
+// is the cost context, which RFC 9439, Section 3.1 does not use as a key.
 func (c CostType) Equal(o CostType) bool {
 	return c.Mode == o.Mode && c.Metric == o.Metric
 }
@@ -113,7 +117,13 @@ type ResourceEntry struct {
 type Capabilities struct {
 	CostConstraints bool     `json:"cost-constraints,omitempty"`
 	CostTypeNames   []string `json:"cost-type-names,omitempty"`
-	PropTypes       []string `json:"prop-types,omitempty"`
+	// MaxCostTypes is the max number of cost types of one multi-cost
+	// request, and TestableCostTypeNames the cost types that constraints
+	// may test when not all can be (RFC 8189, Section 4.1.1).
+	MaxCostTypes          int      `json:"max-cost-types,omitempty"`
+	TestableCostTypeNames []string `json:"testable-cost-type-names,omitempty"`
+
+	PropTypes []string `json:"prop-types,omitempty"`
 	// Mappings maps each entity domain name of a property map to the
 	// entity properties it offers there (RFC 9240, Section 7.4).
 	Mappings map[string][]string `json:"mappings,omitempty"`
@@ -121,4 +131,7 @@ type Capabilities struct {
 	// types, separated by commas, used for its incremental changes.
 	IncrementalChangeMediaTypes map[string]string `json:"incremental-change-media-types,omitempty"`
 	SupportStreamControl        bool              `json:"support-stream-control,omitempty"`
+	// ANEPropertyNames are the ANE properties that a path vector resource
+	// returns (RFC 9275, Section 7.2.4).
+	ANEPropertyNames []string `json:"ane-property-names,omitempty"`
 }

@@ -17,8 +17,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goalto/goalto/internal/cdni"
 	"github.com/goalto/goalto/internal/defaultnet"
 	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/pathvector"
 	"github.com/goalto/goalto/internal/propmap"
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
@@ -73,9 +75,10 @@ type Config struct {
 type Registrar func(h *server.Handler, e *updates.Engine, logger *slog.Logger)
 
 // DefaultServices returns the services altod registers: update streams
-// (RFC 8895), TIPS (RFC 9569) and filtered property maps (RFC 9240).
+// (RFC 8895), TIPS (RFC 9569), filtered property maps (RFC 9240) and
+// filtered CDNI advertisements (RFC 9241) and path vectors (RFC 9275).
 func DefaultServices() []Registrar {
-	return []Registrar{sse.Register, tips.Register, propmap.Register}
+	return []Registrar{sse.Register, tips.Register, propmap.Register, cdni.Register, pathvector.Register}
 }
 
 // Daemon is a running server.

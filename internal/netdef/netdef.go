@@ -47,6 +47,12 @@ const (
 	// TypeFilteredPropertyMap is an RFC 9240 filtered property map,
 	// served by POST.
 	TypeFilteredPropertyMap = "filtered-property-map"
+	// TypePathVectorCostMap is an RFC 9275 multipart filtered cost map,
+	// served by POST.
+	TypePathVectorCostMap = "path-vector-cost-map"
+	// TypePathVectorEndpointCost is an RFC 9275 multipart endpoint cost
+	// service, served by POST.
+	TypePathVectorEndpointCost = "path-vector-endpoint-cost"
 )
 
 // Defaults.
@@ -210,6 +216,14 @@ type Resource struct {
 	CostTypes []string `yaml:"cost-types"`
 	// Constraints enables cost constraints (RFC 7285, Section 11.3.2.4).
 	Constraints bool `yaml:"constraints"`
+	// MaxCostTypes, for a filtered cost map or an endpoint cost service,
+	// is the max number of cost types of one multi-cost request (RFC 8189,
+	// Section 4.1.1); 0, the default, serves RFC 7285 requests only.
+	MaxCostTypes int `yaml:"max-cost-types"`
+	// TestableCostTypes, for a resource with MaxCostTypes, limits
+	// constraint tests to these of its cost types (RFC 8189,
+	// Section 4.1.1); it excludes Constraints.
+	TestableCostTypes []string `yaml:"testable-cost-types"`
 	// Properties are extra endpoint properties offered by an endpoint
 	// property resource, besides "<network-map>.pid".
 	Properties []string `yaml:"properties"`
@@ -217,7 +231,9 @@ type Resource struct {
 	// resource; empty for the root directory (RFC 7285, Section 9.2.4).
 	Directory string `yaml:"directory"`
 	// Uses lists the resources an update stream or TIPS resource offers
-	// updates for; empty means every network map and full cost map.
+	// updates for; empty means every network map and full cost map. For
+	// a CDNI resource it names the network map of its altopid
+	// footprints.
 	Uses []string `yaml:"uses"`
 	// Mappings gives, for a property map, the entity properties offered
 	// in each entity domain (RFC 9240, Section 7.4).
@@ -229,6 +245,22 @@ type Resource struct {
 	// entities in PID domains and self-defined domains, by entity ID and
 	// property name.
 	Entities map[string]map[string]JSONValue `yaml:"entities"`
+	// ANEProperties, for a path vector resource, are the ANE properties
+	// it offers (RFC 9275, Section 6.4); empty means
+	// max-reservable-bandwidth, and persistent-entity-id too when
+	// PersistentMap is set.
+	ANEProperties []string `yaml:"ane-properties"`
+	// MergeSharedLinks, for a path vector resource, makes the links that
+	// every path of a response traverses one ANE.
+	MergeSharedLinks bool `yaml:"merge-shared-links"`
+	// PersistentMap, for a path vector resource, is the resource ID of
+	// the property map that defines persistent ANEs, which names the
+	// persistent-entity-id values (RFC 9275, Section 6.4.2).
+	PersistentMap string `yaml:"persistent-map"`
+	// Advertisements are, for a CDNI resource, the capabilities with
+	// footprints of the downstream CDN it serves: advertisement files
+	// and advertisements written in place (RFC 9241, Section 3.6).
+	Advertisements []AdvertisementSource `yaml:"advertisements"`
 
 	defaulted bool // added by defaultResources
 }
@@ -436,5 +468,5 @@ func (d *Definition) Files() []string {
 	if d.PropertySources.WLCG != "" {
 		out = append(out, d.Path(d.PropertySources.WLCG))
 	}
-	return out
+	return append(out, d.advertisementFiles()...)
 }

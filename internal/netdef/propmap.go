@@ -75,8 +75,10 @@ func (d *Definition) NetworkMapIDs() []string {
 }
 
 // PropertyMapUses returns the resources that a property map depends on
-// (RFC 9240, Section 7.5): the network maps that its entity domains and
-// properties name, in the order of NetworkMapIDs.
+// (RFC 9240, Section 7.5). The CDNI Advertisement resources that its
+// properties name come first, in the order of the definition. The
+// network maps that its entity domains and properties name follow, in
+// the order of NetworkMapIDs.
 func (d *Definition) PropertyMapUses(r *Resource) []string {
 	named := map[string]bool{}
 	for domain, props := range r.PropertyMappings() {
@@ -90,6 +92,11 @@ func (d *Definition) PropertyMapUses(r *Resource) []string {
 		}
 	}
 	var uses []string
+	for _, res := range d.Resources {
+		if res.Type == TypeCDNI && named[res.ID] {
+			uses = append(uses, res.ID)
+		}
+	}
 	for _, id := range d.NetworkMapIDs() {
 		if named[id] {
 			uses = append(uses, id)
@@ -200,8 +207,8 @@ func (d *Definition) checkDomain(field, self, domain string, served map[string]b
 	case !ok:
 		return dn, fieldErr(field, "invalid entity domain name %q (RFC 9240, Section 5.1.2)", domain)
 	case dn.Resource == "" && !dn.SelfDefined:
-		if !IsAddressDomainType(dn.Type) {
-			return dn, fieldErr(field, "entity domain %q needs a defining resource: use ipv4, ipv6, <network-map-id>.pid or a self-defined .%s", domain, dn.Type)
+		if !IsAddressDomainType(dn.Type) && !IsFootprintDomainType(dn.Type) {
+			return dn, fieldErr(field, "entity domain %q needs a defining resource: use ipv4, ipv6, asn, countrycode, <network-map-id>.pid or a self-defined .%s", domain, dn.Type)
 		}
 	case dn.SelfDefined:
 		if IsAddressDomainType(dn.Type) || dn.Type == alto.DomainTypePID {
@@ -240,6 +247,12 @@ func (d *Definition) checkDomainProperties(field, domain string, dn alto.EntityD
 			return fieldErr(field, "entity domain %q lists property %q twice", domain, p)
 		}
 		types[key] = true
+		if pn.Type == alto.PropertyCDNICapabilities && pn.Resource != "" {
+			if err := d.checkCDNIProperty(field, domain, dn, p, pn); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := checkProperty(field, domain, dn, p, pn, served); err != nil {
 			return err
 		}

@@ -17,9 +17,6 @@ const (
 	CostTypeOrdHop     = "ord-hop"
 )
 
-// Metrics lists the cost metrics the builder computes.
-var Metrics = []string{alto.CostMetricRoutingCost, alto.CostMetricHopCount}
-
 func (d *Definition) setDefaults() {
 	if d.NetworkMap.ResourceID == "" {
 		d.NetworkMap.ResourceID = DefaultNetworkMapID
@@ -47,6 +44,7 @@ func (d *Definition) setDefaults() {
 	if len(d.Resources) == 0 {
 		d.Resources = d.defaultResources()
 	}
+	d.setPathVectorDefaults()
 }
 
 // defaultResources returns one resource of each RFC 7285 service: the
@@ -186,28 +184,25 @@ func (d *Definition) validateCostTypes() error {
 		if name == "" {
 			return fieldErr("cost-types", "empty cost type name")
 		}
+		if err := validatePathVectorCostType(field, ct); err != nil {
+			return err
+		}
+		if ct.Equal(alto.PathVectorCostType) {
+			continue
+		}
 		if ct.Mode != alto.CostModeNumerical && ct.Mode != alto.CostModeOrdinal {
 			return fieldErr(field+".cost-mode", "unknown cost mode %q: use numerical or ordinal", ct.Mode)
 		}
-		if !knownMetric(ct.Metric) {
-			return fieldErr(field+".cost-metric", "unknown cost metric %q: use %s", ct.Metric, strings.Join(Metrics, " or "))
+		if err := d.validateCostMetric(field, ct); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func knownMetric(m string) bool {
-	for _, k := range Metrics {
-		if m == k {
-			return true
-		}
-	}
-	return false
-}
-
 func (d *Definition) validateCosts() error {
 	for metric, rows := range d.Costs {
-		if !knownMetric(metric) {
+		if !knownCostMetric(metric) {
 			return fieldErr("costs."+metric, "unknown cost metric %q", metric)
 		}
 		for src, row := range rows {
@@ -274,7 +269,8 @@ func (d *Definition) validateResources() error {
 func (d *Definition) validateResource(field string, r Resource, dirs map[string]bool) error {
 	switch r.Type {
 	case TypeDirectory, TypeNetworkMap, TypeCostMap, TypeFilteredNetworkMap, TypeFilteredCostMap, TypeEndpointProperty, TypeEndpointCost, TypeUpdateStream, TypeTIPS,
-		TypePropertyMap, TypeFilteredPropertyMap:
+		TypePropertyMap, TypeFilteredPropertyMap, TypePathVectorCostMap, TypePathVectorEndpointCost,
+		TypeCDNI, TypeFilteredCDNI:
 	default:
 		return fieldErr(field+".type", "unknown resource type %q", r.Type)
 	}
@@ -284,7 +280,7 @@ func (d *Definition) validateResource(field string, r Resource, dirs map[string]
 	if r.Type == TypeNetworkMap && !slices.Contains(d.NetworkMapIDs(), r.ID) {
 		return fieldErr(field+".id", "the network map resource must have the ID %q of network-map.resource-id, or that of an extra network map", d.NetworkMap.ResourceID)
 	}
-	wantCost := r.Type == TypeCostMap || r.Type == TypeFilteredCostMap || r.Type == TypeEndpointCost
+	wantCost := r.Type == TypeCostMap || r.Type == TypeFilteredCostMap || r.Type == TypeEndpointCost || IsPathVector(r.Type)
 	if wantCost && len(r.CostTypes) == 0 {
 		return fieldErr(field+".cost-types", "a %s needs at least one cost type", r.Type)
 	}
@@ -299,11 +295,26 @@ func (d *Definition) validateResource(field string, r Resource, dirs map[string]
 			return fieldErr(field+".cost-types", "undefined cost type %q", name)
 		}
 	}
+	if err := d.validateResourceCostTypes(field, r); err != nil {
+		return err
+	}
+	if err := d.validatePathVector(field, r); err != nil {
+		return err
+	}
+	if err := validateMultiCost(field, r); err != nil {
+		return err
+	}
 	if r.Directory != "" && !dirs[r.Directory] {
 		return fieldErr(field+".directory", "no directory resource with ID %q", r.Directory)
 	}
-	if len(r.Uses) > 0 && r.Type != TypeUpdateStream && r.Type != TypeTIPS {
-		return fieldErr(field+".uses", "only update-stream and tips resources list uses")
+	if len(r.Uses) > 0 && r.Type != TypeUpdateStream && r.Type != TypeTIPS && !IsCDNI(r.Type) {
+		return fieldErr(field+".uses", "only update-stream, tips, cdni and filtered-cdni resources list uses")
+	}
+	if IsCDNI(r.Type) {
+		return d.validateCDNI(field, r)
+	}
+	if len(r.Advertisements) > 0 {
+		return fieldErr(field+".advertisements", "only cdni and filtered-cdni resources have advertisements")
 	}
 	if IsPropertyMap(r.Type) {
 		return d.validatePropertyMap(field, r)

@@ -51,3 +51,15 @@ func encodeEndpointCosts(ct alto.CostType, srcs, dsts []string, values []float64
 	}
 	return append(b, "}}\n"...)
 }
+
+// encodeEndpointMultiCosts writes an InfoResourceEndpointCostMap as
+// RFC 8189, Section 4.2.3 extends it: a "multi-cost-types" meta and
+// array-valued costs, or number costs for a cost-type request.
+func encodeEndpointMultiCosts(srcs, dsts []string, c *costmap.Costs) []byte {
+	b := make([]byte, 0, 128+len(srcs)*len(dsts)*16*len(c.Grids))
+	b = append(b, `{"meta":{`...)
+	b = c.AppendMetaCostType(b)
+	b = append(b, `},"endpoint-cost-map":{`...)
+	b = c.AppendRows(b, srcs, dsts)
+	return append(b, "}}\n"...)
+}

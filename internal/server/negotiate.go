@@ -2,6 +2,7 @@ package server
 
 import (
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -27,9 +28,12 @@ func Acceptable(values []string, mediaType string) bool {
 				continue
 			}
 			mr, params, err := mime.ParseMediaType(part)
-			if err != nil {
+			if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 				continue
 			}
+			// A parameter that is not a valid token, such as the unquoted
+			// "type=application/alto-costmap+json" that RFC 9275's
+			// examples send, leaves the media type itself usable.
 			specificity := -1
 			switch {
 			case strings.EqualFold(mr, mediaType):

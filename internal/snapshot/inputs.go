@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/mrt"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/networkmap"
 	"github.com/goalto/goalto/internal/prefixes"
@@ -33,7 +34,7 @@ func readInputs(def *netdef.Definition) (*inputs, error) {
 		in.graph, in.paths = g, g.AllPairs()
 	}
 	for i, p := range def.Prefixes {
-		t, err := prefixes.Load(def.Path(p))
+		t, err := loadPrefixSource(def.Path(p))
 		if err != nil {
 			return nil, def.FieldError(fmt.Sprintf("prefixes[%d]", i), err)
 		}
@@ -41,6 +42,21 @@ func readInputs(def *netdef.Definition) (*inputs, error) {
 		in.prefixCount += len(t.Entries)
 	}
 	return in, nil
+}
+
+// loadPrefixSource reads a prefix source. A file whose content is an MRT
+// dump (see mrt.IsMRT) yields the origin AS of the best path of each prefix
+// (see mrt.Selector). Any other file goes to prefixes.Load. The MRT case
+// sits here, not in prefixes.Load, because package mrt imports prefixes.
+func loadPrefixSource(path string) (*prefixes.Table, error) {
+	isMRT, err := mrt.IsMRT(path)
+	if err != nil {
+		return nil, err
+	}
+	if isMRT {
+		return mrt.LoadTable(path, mrt.Selector{})
+	}
+	return prefixes.Load(path)
 }
 
 // assignment is the result of applying the PID rule.

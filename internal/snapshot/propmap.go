@@ -55,6 +55,9 @@ func (s *Snapshot) buildExtraNetworkMaps(def *netdef.Definition) error {
 // values of Internet address entities are read once, into a tree shared
 // by all of them, with only the property keys that some map offers.
 func (s *Snapshot) buildPropertyMaps(def *netdef.Definition, in *inputs) error {
+	if err := s.buildCDNIData(def); err != nil {
+		return err // property maps may offer the capabilities of CDNI resources
+	}
 	s.propertyMaps = map[string]*entity.Map{}
 	keys := map[string]bool{}
 	for _, r := range def.Resources {
@@ -112,6 +115,7 @@ func (s *Snapshot) buildAddressTree(def *netdef.Definition, in *inputs, keys map
 			}
 		}
 	}
+	s.setCDNICapabilities(b, keys)
 	if keys[netdef.PropertyASN] {
 		setOriginAS(b, in)
 	}
@@ -172,7 +176,7 @@ func setOriginAS(b *entity.TreeBuilder, in *inputs) {
 func (s *Snapshot) newPropertyMap(def *netdef.Definition, r netdef.Resource, tree *entity.Tree) *entity.Map {
 	cfg := entity.MapConfig{Tree: tree}
 	for _, id := range def.PropertyMapUses(&r) {
-		cfg.Uses = append(cfg.Uses, s.NetworkMapByID(id).VersionTag())
+		cfg.Uses = append(cfg.Uses, s.usesVersionTag(id))
 	}
 	mappings := r.PropertyMappings()
 	for name, props := range mappings {
@@ -209,6 +213,9 @@ func (s *Snapshot) entityValues(def *netdef.Definition, r netdef.Resource, domai
 				}
 			}
 		}
+	}
+	if netdef.IsFootprintDomainType(dn.Type) && dn.Resource == "" && !dn.SelfDefined {
+		s.cdniEntityValues(dn.Type, props, set)
 	}
 	for id, values := range r.Entities {
 		d, local, _ := netdef.SplitEntityID(id, r.PropertyMappings())

@@ -24,6 +24,12 @@ var mediaTypes = map[string][2]string{
 	netdef.TypeTIPS:                {alto.MediaTypeTIPS, alto.MediaTypeTIPSParams},
 	netdef.TypePropertyMap:         {alto.MediaTypePropMap, ""},
 	netdef.TypeFilteredPropertyMap: {alto.MediaTypePropMap, alto.MediaTypePropMapParams},
+	netdef.TypeCDNI:                {alto.MediaTypeCDNI, ""},
+	netdef.TypeFilteredCDNI:        {alto.MediaTypeCDNI, alto.MediaTypeCDNIFilter},
+	// RFC 9275, Sections 7.2.1 and 7.3.1: the directory adds the type
+	// parameter (pathVectorEntry), which Accept headers need not repeat.
+	netdef.TypePathVectorCostMap:      {alto.MediaTypeMultipartRelated, alto.MediaTypeCostMapFilter},
+	netdef.TypePathVectorEndpointCost: {alto.MediaTypeMultipartRelated, alto.MediaTypeEndpointCostParams},
 }
 
 // patchMediaTypes are the incremental change formats offered for every
@@ -160,6 +166,8 @@ func (s *Snapshot) buildResource(def *netdef.Definition, i int, r netdef.Resourc
 		return full, nil
 	case netdef.TypeFilteredPropertyMap:
 		res.PropertyMap = s.propertyMaps[r.ID]
+	case netdef.TypeCDNI, netdef.TypeFilteredCDNI:
+		return s.buildCDNI(def, i, res)
 	case netdef.TypeCostMap:
 		if n := s.NetworkMap.Len(); n > def.NetworkMap.MaxCostMapPIDs {
 			if r.Defaulted() {
@@ -202,6 +210,10 @@ func (s *Snapshot) encodeDirectory(def *netdef.Definition, id string) ([]byte, e
 			entry.Uses = r.PropertyMap.Uses()
 		}
 		entry.Capabilities = s.capabilities(r)
+		s.pathVectorEntry(r, &entry)
+		if r.CDNI != nil {
+			entry.Uses = r.CDNI.Uses() // RFC 9241, Section 3.5
+		}
 		for _, name := range r.CostTypes {
 			dir.Meta.CostTypes[name] = def.CostTypes[name]
 		}
@@ -221,8 +233,10 @@ func (s *Snapshot) capabilities(r *Resource) *alto.Capabilities {
 	switch r.Type {
 	case netdef.TypeCostMap, netdef.TypeFilteredCostMap, netdef.TypeEndpointCost:
 		return &alto.Capabilities{
-			CostTypeNames:   slices.Clone(r.CostTypes),
-			CostConstraints: r.Constraints && r.Type != netdef.TypeCostMap,
+			CostTypeNames:         slices.Clone(r.CostTypes),
+			CostConstraints:       r.Constraints && r.Type != netdef.TypeCostMap,
+			MaxCostTypes:          r.MaxCostTypes,
+			TestableCostTypeNames: slices.Clone(r.TestableCostTypes),
 		}
 	case netdef.TypeEndpointProperty:
 		return &alto.Capabilities{PropTypes: s.PropTypes(r)}

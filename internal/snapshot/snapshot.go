@@ -21,6 +21,7 @@ import (
 	"github.com/gaissmai/bart"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/cdni/advert"
 	"github.com/goalto/goalto/internal/costmap"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/networkmap"
@@ -47,6 +48,11 @@ type Snapshot struct {
 	// propertyMaps hold the data of the property map resources, by
 	// resource ID.
 	propertyMaps map[string]*entity.Map
+	// cdni holds the data of the CDNI resources, by resource ID.
+	cdni map[string]*advert.Advertisement
+	// pathTopology is the topology of path vector resources; nil when
+	// none is served.
+	pathTopology *PathTopology
 }
 
 // Stats counts what a build read and produced.
@@ -74,6 +80,9 @@ type Resource struct {
 	// PropertyMap is the data of a property map or filtered property map
 	// resource; nil for other types.
 	PropertyMap *entity.Map
+	// CDNI is the data of a CDNI Advertisement or filtered CDNI
+	// Advertisement resource; nil for other types.
+	CDNI *advert.Advertisement
 }
 
 // Lookup returns the resource served at a URI path, or nil.
@@ -119,6 +128,7 @@ func Build(def *netdef.Definition) (*Snapshot, error) {
 		return nil, err
 	}
 	s.buildProperties(def)
+	s.keepPathTopology(def, in, asg)
 	if err := s.buildPropertyMaps(def, in); err != nil {
 		return nil, err
 	}
@@ -140,15 +150,16 @@ func Build(def *netdef.Definition) (*Snapshot, error) {
 	return s, nil
 }
 
-// buildCosts fills CostMaps: per metric, from the definition's costs
-// given per PID, or else from shortest paths over the topology.
+// buildCosts fills CostMaps: per metric of a cost type, from the
+// definition's costs given per PID, or else from shortest paths over the
+// topology (topologyMetricCosts).
 func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignment) error {
 	nm := s.NetworkMap
 	byMetric := map[string]struct {
 		m    *costmap.Matrix
 		rows []int32
 	}{}
-	for _, metric := range netdef.Metrics {
+	for _, metric := range def.CostMetrics() {
 		if given, ok := def.Costs[metric]; ok {
 			m, err := explicitCosts(nm, metric, given)
 			if err != nil {
@@ -167,6 +178,10 @@ func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignmen
 		if in.paths == nil {
 			continue
 		}
+		costs := topologyMetricCosts(in, metric)
+		if costs == nil {
+			continue
+		}
 		rows := make([]int32, nm.Len())
 		for i := range rows {
 			rows[i] = -1
@@ -177,7 +192,7 @@ func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignmen
 		byMetric[metric] = struct {
 			m    *costmap.Matrix
 			rows []int32
-		}{topologyCosts(in, metric), rows}
+		}{costs, rows}
 	}
 	for name, ct := range def.CostTypes {
 		c, ok := byMetric[ct.Metric]

@@ -200,6 +200,13 @@ func (q *filterQuery) addEntity(id string) error {
 	if d.typ == alto.DomainTypePID && !alto.ValidPIDName(local) {
 		return alto.NewInvalidValue("entities", id, "invalid PID name (RFC 7285, Section 10.1)")
 	}
+	if d.name == alto.DomainTypeASN || d.name == alto.DomainTypeCountryCode {
+		// RFC 9241, Section 6.1: "as" and the decimal AS number, or a
+		// lowercase ISO 3166-1 alpha-2 code, as in CDNI footprints.
+		if canonical, err := alto.CheckFootprintValue(d.name, local); err != nil || canonical != local {
+			return alto.NewInvalidValue("entities", id, "invalid "+d.name+" entity identifier (RFC 9241, Section 6.1)")
+		}
+	}
 	key := outputKey{domain: d, local: local}
 	if q.idsOnly {
 		if d.hasValue(local) {
