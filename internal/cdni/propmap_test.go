@@ -137,6 +137,11 @@ func TestPropertyMapDefinitionErrors(t *testing.T) {
     type: property-map
     path: /pm
     mappings: {default-network-map.pid: [dcdn.cdni-capabilities]}
+`, "resources[2].mappings", "uses no network map"},
+		{"self-defined domain", `  - id: pm
+    type: property-map
+    path: /pm
+    mappings: {.asn: [dcdn.cdni-capabilities]}
 `, "resources[2].mappings", "applies to the ipv4, ipv6, asn and countrycode domains"},
 		{"unknown domain type", `  - id: pm
     type: property-map

@@ -349,13 +349,33 @@ func IsFootprintDomainType(typ string) bool {
 // checkCDNIProperty checks a "<cdni-resource>.cdni-capabilities"
 // property: its defining resource must be a cdni resource of the
 // definition (RFC 9241, Section 6.2.1), and it applies to the ipv4,
-// ipv6, asn and countrycode domains (Section 6.2).
+// ipv6, asn and countrycode domains (Section 6.2), and to the PID domain
+// of the network map that the cdni resource uses, whose entities are its
+// altopid footprints (Section 6.1).
 func (d *Definition) checkCDNIProperty(field, domain string, dn alto.EntityDomainName, p string, pn alto.EntityPropertyName) error {
-	if !slices.ContainsFunc(d.Resources, func(r Resource) bool { return r.ID == pn.Resource && r.Type == TypeCDNI }) {
+	i := slices.IndexFunc(d.Resources, func(r Resource) bool { return r.ID == pn.Resource && r.Type == TypeCDNI })
+	if i < 0 {
 		return fieldErr(field, "property %q: %q is not a cdni resource of this definition (RFC 9241, Section 6.2.1)", p, pn.Resource)
 	}
+	if dn.Type == alto.DomainTypePID && dn.Resource != "" {
+		return checkALTOPIDDomain(field, domain, dn, p, d.Resources[i])
+	}
 	if dn.Resource != "" || dn.SelfDefined || (!IsAddressDomainType(dn.Type) && !IsFootprintDomainType(dn.Type)) {
-		return fieldErr(field, "property %q applies to the ipv4, ipv6, asn and countrycode domains, not to %q (RFC 9241, Section 6.2)", p, domain)
+		return fieldErr(field, "property %q applies to the ipv4, ipv6, asn and countrycode domains and to the PIDs of the network map that %q uses, not to %q (RFC 9241, Section 6.2)", p, pn.Resource, domain)
+	}
+	return nil
+}
+
+// checkALTOPIDDomain requires the PID domain that offers the
+// cdni-capabilities property of r to be that of the network map r uses,
+// because RFC 9241, Section 6.1 makes that network map the defining
+// resource of the entities of altopid footprints.
+func checkALTOPIDDomain(field, domain string, dn alto.EntityDomainName, p string, r Resource) error {
+	if len(r.Uses) == 0 {
+		return fieldErr(field, "property %q does not apply to %q: cdni resource %q uses no network map, so it has no altopid footprints (RFC 9241, Section 6.1)", p, domain, r.ID)
+	}
+	if dn.Resource != r.Uses[0] {
+		return fieldErr(field, "property %q does not apply to %q: the PIDs of its altopid footprints are those of network map %q, so use the domain %s.pid (RFC 9241, Section 6.1)", p, domain, r.Uses[0], r.Uses[0])
 	}
 	return nil
 }

@@ -26,6 +26,16 @@ const (
 	// WLCG site in decimal degrees.
 	PropertyLatitude  = "priv:latitude"
 	PropertyLongitude = "priv:longitude"
+	// PropertyPrefixes is the JSON array of the prefixes of an asn or
+	// countrycode entity: those that the AS originates, or those of the
+	// network routes of the WLCG sites in the country.
+	PropertyPrefixes = "priv:prefixes"
+	// PropertyPrefixCount is the length of PropertyPrefixes, as a JSON
+	// number.
+	PropertyPrefixCount = "priv:prefix-count"
+	// PropertyWLCGSites is the JSON array of the names of the WLCG sites
+	// in the country of a countrycode entity.
+	PropertyWLCGSites = "priv:wlcg-sites"
 )
 
 // Encoded returns the value as JSON text; the zero JSONValue, which a
@@ -300,6 +310,9 @@ func (d *Definition) checkEntities(field string, r Resource, mappings map[string
 		if dn.Type == alto.DomainTypePID && !alto.ValidPIDName(local) {
 			return fieldErr(field, "entity %q: invalid PID name %q", id, local)
 		}
+		if err := checkFootprintEntity(dn, local); err != nil {
+			return fieldErr(field, "entity %q: %v", id, err)
+		}
 		for name := range r.Entities[id] {
 			if !slices.Contains(mappings[domain], name) {
 				return fieldErr(field, "entity %q: property %q is not offered in domain %q", id, name, domain)
@@ -320,4 +333,22 @@ func SplitEntityID(id string, mappings map[string][]string) (domain, local strin
 		}
 	}
 	return domain, local, ok
+}
+
+// checkFootprintEntity checks the identifier of an asn or countrycode
+// entity: "as" and the AS number in decimal without leading zeros, or a
+// lowercase ISO 3166-1 alpha-2 code (RFC 9241, Sections 6.1.1.2 and
+// 6.1.2.2). Identifiers of other domains pass.
+func checkFootprintEntity(dn alto.EntityDomainName, local string) error {
+	if !IsFootprintDomainType(dn.Type) || dn.Resource != "" || dn.SelfDefined {
+		return nil
+	}
+	canonical, err := alto.CheckFootprintValue(dn.Type, local)
+	if err != nil {
+		return err
+	}
+	if canonical != local {
+		return fmt.Errorf("invalid %s identifier %q: write %q (RFC 9241, Section 6.1)", dn.Type, local, canonical)
+	}
+	return nil
 }

@@ -92,16 +92,19 @@ func (s *Snapshot) setCDNICapabilities(b *entity.TreeBuilder, keys map[string]bo
 	}
 }
 
-// cdniEntityValues sets the "<id>.cdni-capabilities" values of the asn
-// or countrycode entities that the footprints of the CDNI resources name.
-func (s *Snapshot) cdniEntityValues(domainType string, props []string, set func(id, name string, v entity.Value)) {
+// cdniEntityValues sets the "<id>.cdni-capabilities" values of the
+// entities that the asn, countrycode or altopid footprints of the CDNI
+// resources name. The definition allows the property of a resource with
+// altopid footprints only in the PID domain of the network map that the
+// resource uses (RFC 9241, Section 6.1).
+func (s *Snapshot) cdniEntityValues(footprintType string, props []string, set func(id, name string, v entity.Value)) {
 	for _, p := range props {
 		pn, _ := alto.ParseEntityPropertyName(p)
 		a := s.cdni[pn.Resource]
 		if pn.Type != alto.PropertyCDNICapabilities || a == nil {
 			continue
 		}
-		for local, v := range advert.EntityCapabilities(a.Objects(), domainType) {
+		for local, v := range advert.EntityCapabilities(a.Objects(), footprintType) {
 			set(local, p, entity.Value(v))
 		}
 	}

@@ -79,9 +79,13 @@ func (s *Snapshot) buildPropertyMaps(def *netdef.Definition, in *inputs) error {
 			return err
 		}
 	}
+	footprints, err := buildFootprintValues(def, in)
+	if err != nil {
+		return err
+	}
 	for _, r := range def.Resources {
 		if netdef.IsPropertyMap(r.Type) {
-			s.propertyMaps[r.ID] = s.newPropertyMap(def, r, tree)
+			s.propertyMaps[r.ID] = s.newPropertyMap(def, r, tree, footprints)
 		}
 	}
 	return nil
@@ -173,7 +177,7 @@ func setOriginAS(b *entity.TreeBuilder, in *inputs) {
 }
 
 // newPropertyMap builds the data of one property map resource.
-func (s *Snapshot) newPropertyMap(def *netdef.Definition, r netdef.Resource, tree *entity.Tree) *entity.Map {
+func (s *Snapshot) newPropertyMap(def *netdef.Definition, r netdef.Resource, tree *entity.Tree, footprints footprintValues) *entity.Map {
 	cfg := entity.MapConfig{Tree: tree}
 	for _, id := range def.PropertyMapUses(&r) {
 		cfg.Uses = append(cfg.Uses, s.usesVersionTag(id))
@@ -187,17 +191,19 @@ func (s *Snapshot) newPropertyMap(def *netdef.Definition, r netdef.Resource, tre
 			dc.Properties = append(dc.Properties, entity.PropertyConfig{Name: p, Key: treeKey(p), Resource: pn.Resource})
 		}
 		if !netdef.IsAddressDomainType(dn.Type) {
-			dc.Entities = s.entityValues(def, r, name, dn, props)
+			dc.Entities = s.entityValues(def, r, name, dn, props, footprints)
 		}
 		cfg.Domains = append(cfg.Domains, dc)
 	}
 	return entity.NewMap(cfg)
 }
 
-// entityValues returns the values of the entities of a PID or
-// self-defined domain: the properties of the main network map's groups
-// for its PIDs, replaced by the entities of the resource.
-func (s *Snapshot) entityValues(def *netdef.Definition, r netdef.Resource, domain string, dn alto.EntityDomainName, props []string) map[string]map[string]entity.Value {
+// entityValues returns the values of the entities of a PID, asn,
+// countrycode or self-defined domain: the properties of the main network
+// map's groups for its PIDs, the cdni-capabilities of the footprints, and
+// the private properties of asn and countrycode entities, each replaced
+// by the entities of the resource.
+func (s *Snapshot) entityValues(def *netdef.Definition, r netdef.Resource, domain string, dn alto.EntityDomainName, props []string, footprints footprintValues) map[string]map[string]entity.Value {
 	out := map[string]map[string]entity.Value{}
 	set := func(id, name string, v entity.Value) {
 		if out[id] == nil {
@@ -214,8 +220,13 @@ func (s *Snapshot) entityValues(def *netdef.Definition, r netdef.Resource, domai
 			}
 		}
 	}
-	if netdef.IsFootprintDomainType(dn.Type) && dn.Resource == "" && !dn.SelfDefined {
+	if isFootprintDomain(dn) {
+		footprints.set(dn.Type, props, set)
 		s.cdniEntityValues(dn.Type, props, set)
+	}
+	if dn.Type == alto.DomainTypePID && dn.Resource != "" {
+		// The entities of altopid footprints (RFC 9241, Section 6.1).
+		s.cdniEntityValues(alto.FootprintALTOPID, props, set)
 	}
 	for id, values := range r.Entities {
 		d, local, _ := netdef.SplitEntityID(id, r.PropertyMappings())
