@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goalto/goalto/alto"
@@ -335,9 +336,33 @@ func (s *session) checkTIPSUpdates(ctx context.Context, r *resource) error {
 	if err := s.trigger(ctx); err != nil {
 		return err
 	}
+	// The views are followed together: a resource that the change left
+	// alone has no next version, and waiting for it first would use up
+	// the time of the others.
 	deadline := time.Now().Add(s.cfg.UpdateTimeout)
+	fctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	var mu sync.Mutex // guards the documents and update counts of targets
+	rebuilt := func() bool {
+		updates := 0
+		for _, f := range targets {
+			updates += f.updates
+		}
+		d, err := s.mismatch(fctx, targets)
+		return updates > 0 && err == nil && d == ""
+	}
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
 	for k, f := range targets {
-		if err := s.followView(ctx, views[k], f, deadline); err != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = s.followView(fctx, views[k], f, &mu, rebuilt, cancel)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
@@ -345,31 +370,38 @@ func (s *session) checkTIPSUpdates(ctx context.Context, r *resource) error {
 }
 
 // followView pulls the edges after the view's end-seq, each waiting for
-// its version, until the document equals a GET or the deadline passes.
-func (s *session) followView(ctx context.Context, v *tipsView, f *followed, deadline time.Time) error {
+// its version, until ctx ends. After each update it calls rebuilt, with
+// mu held, and when every followed document equals its GET it calls
+// stop, which ends the other views' polls too.
+func (s *session) followView(ctx context.Context, v *tipsView, f *followed, mu *sync.Mutex, rebuilt func() bool, stop func()) error {
 	seq := v.end
-	for time.Now().Before(deadline) {
-		if d, err := s.mismatch(ctx, []*followed{f}); err == nil && d == "" && f.updates > 0 {
-			return nil
-		}
+	for ctx.Err() == nil {
 		rq := itemRequest(v, seq, seq+1)
-		pollCtx, cancel := context.WithDeadline(ctx, deadline)
-		x := s.doWithTimeout(pollCtx, rq, time.Until(deadline))
-		cancel()
+		deadline, _ := ctx.Deadline()
+		x := s.doWithTimeout(ctx, rq, time.Until(deadline))
 		switch {
 		case x.err != nil && x.status == 0:
-			return nil // the deadline passed while waiting; updateOutcome reports it
+			return nil // the deadline passed or another view stopped the wait
 		case x.status == http.StatusTooEarly:
 			pause(ctx, time.Until(deadline)) // a long poll that timed out; ask again
+			continue
 		case x.status != http.StatusOK:
 			return x.failure("200 with the update item", x.describeResponse())
 		}
+		mu.Lock()
 		doc, err := applyUpdate(f.doc, v.target.MediaType, x.mediaType(), x.body)
 		if err != nil {
+			mu.Unlock()
 			return x.failuref("an update item that applies", "%v", err)
 		}
 		f.doc = doc
 		f.updates++
+		done := rebuilt()
+		mu.Unlock()
+		if done {
+			stop()
+			return nil
+		}
 		seq++
 	}
 	return nil
