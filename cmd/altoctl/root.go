@@ -77,6 +77,8 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newDiscoverCommand(a),
 		newWatchCommand(a),
 		newPropMapCommand(a),
+		newCDNICommand(a),
+		newPathVectorCommand(a),
 		newCheckCommand(a),
 		newSurveyCommand(a),
 	)
