@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/http"
 	"os"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/goalto/goalto/internal/cdni"
 	"github.com/goalto/goalto/internal/defaultnet"
 	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/networkmap"
 	"github.com/goalto/goalto/internal/pathvector"
 	"github.com/goalto/goalto/internal/propmap"
 	"github.com/goalto/goalto/internal/server"
@@ -257,7 +259,27 @@ func Warnings(s *snapshot.Snapshot) []string {
 	if st.PrefixesUnmapped > 0 {
 		out = append(out, fmt.Sprintf("%d of %d prefixes read went to no PID: their origin AS matches no topology node under the node rule", st.PrefixesUnmapped, st.PrefixesRead))
 	}
+	if !complete(s.NetworkMap) {
+		out = append(out, "some addresses map to no PID, but RFC 7285, Section 11.2.2 requires a PID for every address of each address type in the map: set network-map.default-pid")
+	}
 	return out
+}
+
+// complete reports false when the network map surely lacks a PID for
+// some address of a type it contains: when 0.0.0.0 or :: maps to no PID.
+// It checks only those two addresses, so true does not prove that the
+// map is complete.
+func complete(nm *networkmap.Map) bool {
+	var has4, has6 bool
+	for i := range nm.Len() {
+		for _, p := range nm.PID(i).Prefixes {
+			has4 = has4 || p.Addr().Is4()
+			has6 = has6 || p.Addr().Is6()
+		}
+	}
+	_, v4 := nm.Lookup(netip.IPv4Unspecified())
+	_, v6 := nm.Lookup(netip.IPv6Unspecified())
+	return (!has4 || v4) && (!has6 || v6)
 }
 
 // Engine returns the update engine that update streams and TIPS views
