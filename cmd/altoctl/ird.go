@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -73,6 +76,16 @@ func capabilitiesText(r client.Resource) string {
 	}
 	if len(caps.PropTypes) > 0 {
 		items = append(items, "prop-types="+strings.Join(caps.PropTypes, ","))
+	}
+	if caps.MaxCostTypes > 0 {
+		items = append(items, "max-cost-types="+strconv.Itoa(caps.MaxCostTypes))
+	}
+	if len(caps.IncrementalChangeMediaTypes) > 0 {
+		ids := slices.Sorted(maps.Keys(caps.IncrementalChangeMediaTypes))
+		items = append(items, "updates="+strings.Join(ids, ","))
+	}
+	if caps.SupportStreamControl {
+		items = append(items, "stream-control")
 	}
 	return strings.Join(items, " ")
 }

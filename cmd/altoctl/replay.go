@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -156,6 +157,7 @@ func newReplayGenerateCommand(a *app) *cobra.Command {
 		MaxMetric:    replay.DefaultMaxMetric,
 		LinkDown:     replay.DefaultLinkDown,
 		MaxDownSteps: replay.DefaultMaxDownSteps,
+		Seed:         1,
 	}
 	cmd := &cobra.Command{
 		Use:   "generate",
@@ -192,7 +194,7 @@ the same log.`,
 	flags := cmd.Flags()
 	flags.StringVar(&topologyFile, "topology", "", "topology file: GraphML, or goalto's YAML or JSON form")
 	flags.IntVar(&opts.Steps, "steps", 0, "number of steps")
-	flags.Uint64Var(&opts.Seed, "seed", 1, "seed of the random choices")
+	flags.Var((*decimalUint64)(&opts.Seed), "seed", "seed of the random choices, a decimal number (default 1)")
 	flags.IntVar(&opts.MaxMetric, "max-metric", opts.MaxMetric, "largest metric that set-metric sets (metrics are whole numbers from 1)")
 	flags.Float64Var(&opts.LinkDown, "link-down", opts.LinkDown, "probability, from 0 to 1, that a step takes a link down rather than changing a metric")
 	flags.StringVar(&format, "format", "yaml", "output format: yaml or jsonl")
@@ -266,3 +268,21 @@ func runConvert(a *app, graphml, prefixes string, prefixLength int) error {
 	_, err = a.stdout.Write(data)
 	return err
 }
+
+// decimalUint64 is a flag value parsed as a decimal number, so that a
+// seed such as 034939877 (from date +%N) is not read as octal, as
+// pflag's Uint64Var would.
+type decimalUint64 uint64
+
+func (d *decimalUint64) String() string { return strconv.FormatUint(uint64(*d), 10) }
+
+func (d *decimalUint64) Set(s string) error {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("invalid decimal number %q", s)
+	}
+	*d = decimalUint64(v)
+	return nil
+}
+
+func (d *decimalUint64) Type() string { return "uint" }

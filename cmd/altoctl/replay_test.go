@@ -603,3 +603,13 @@ func TestReplayGenerateErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestReplayGenerateSeedIsDecimal(t *testing.T) {
+	var d decimalUint64
+	if err := d.Set("034939877"); err != nil || d != 34939877 {
+		t.Errorf("Set(034939877) = %d, %v; want 34939877 read as decimal", d, err)
+	}
+	if err := d.Set("0x10"); err == nil {
+		t.Error("Set(0x10) accepted a hexadecimal seed")
+	}
+}
