@@ -17,6 +17,7 @@ import (
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/server"
+	"github.com/goalto/goalto/internal/sse"
 	"github.com/goalto/goalto/internal/tips"
 	"github.com/goalto/goalto/internal/transport"
 )
@@ -41,6 +42,8 @@ func run(args []string) int {
 	protocols := fs.String("protocols", "", "comma-separated HTTP versions to serve: h1, h2, h3 (h3 needs TLS); default h1,h2 without TLS and h1,h2,h3 with TLS")
 	minTLS := fs.String("tls-min-version", "1.3", "lowest TLS `version` accepted over TCP: 1.3 or 1.2")
 	fs.StringVar(&cfg.ManagementListen, "metrics-listen", "", "TCP `address` of the management listener for /metrics, /healthz and /readyz, such as 127.0.0.1:9181; empty disables it")
+	maxStreams := fs.Int("max-update-streams", sse.DefaultMaxStreams, "most open update streams (RFC 8895) on the server")
+	maxStreamsPerClient := fs.Int("max-update-streams-per-client", sse.DefaultMaxStreamsPerClient, "most open update streams of one client IP address; clients behind one proxy share it")
 	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
 	disc := addDiscoveryFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -48,6 +51,10 @@ func run(args []string) int {
 	}
 	if err := checkFlags(fs, &cfg, *protocols, *minTLS); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
+		return 2
+	}
+	if *maxStreams <= 0 || *maxStreamsPerClient <= 0 {
+		fmt.Fprintln(os.Stderr, "altod: --max-update-streams and --max-update-streams-per-client must be positive")
 		return 2
 	}
 	if disc.print {
@@ -62,15 +69,13 @@ func run(args []string) int {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = logger
-	cfg.Services = daemon.DefaultServices()
+	tipsReg := daemon.Registrar(tips.Register)
 	if cfg.ManagementListen != "" {
 		reg := metrics.New()
 		cfg.Metrics = reg
-		// Registered after DefaultServices, this TIPS service replaces the
-		// one of tips.Register on the handler, so that its views are
-		// counted.
-		cfg.Services = append(cfg.Services, reg.TIPSRegistrar(tips.Config{}))
+		tipsReg = reg.TIPSRegistrar(tips.Config{}) // counts the open views
 	}
+	cfg.Services = daemon.ServicesWith(sse.Config{MaxStreams: *maxStreams, MaxStreamsPerClient: *maxStreamsPerClient}, tipsReg)
 	if *check {
 		return checkDefinition(cfg.Definition)
 	}

@@ -113,6 +113,7 @@ func TestCheckFlag(t *testing.T) {
 		{"--protocols", "h1,h3"},
 		{"--tls-cert", "cert.pem"},
 		{"--tls-min-version", "1.2"},
+		{"--max-update-streams-per-client", "0"},
 	} {
 		if code := run(args); code != 2 {
 			t.Errorf("altod %v exited %d, want 2", args, code)

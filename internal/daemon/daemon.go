@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/netip"
 	"net/http"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -80,7 +80,14 @@ type Registrar func(h *server.Handler, e *updates.Engine, logger *slog.Logger)
 // (RFC 8895), TIPS (RFC 9569), filtered property maps (RFC 9240) and
 // filtered CDNI advertisements (RFC 9241) and path vectors (RFC 9275).
 func DefaultServices() []Registrar {
-	return []Registrar{sse.Register, tips.Register, propmap.Register, cdni.Register, pathvector.Register}
+	return ServicesWith(sse.Config{}, tips.Register)
+}
+
+// ServicesWith returns the services of DefaultServices with the update
+// stream service configured by sseCfg and TIPS registered by tipsReg,
+// for example a TIPS service whose views a metrics registry counts.
+func ServicesWith(sseCfg sse.Config, tipsReg Registrar) []Registrar {
+	return []Registrar{sse.NewRegistrar(sseCfg), tipsReg, propmap.Register, cdni.Register, pathvector.Register}
 }
 
 // Daemon is a running server.
