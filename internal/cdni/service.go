@@ -9,7 +9,6 @@ package cdni
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/netdef"
@@ -51,8 +50,5 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, _ *snapshot.
 		return
 	}
 	out := res.CDNI.Filter(res.ID, req)
-	w.Header().Set("Content-Type", alto.MediaTypeCDNI)
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(out)
+	server.WriteBody(w, r, alto.MediaTypeCDNI, out)
 }

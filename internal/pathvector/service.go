@@ -137,10 +137,7 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 		server.PlainError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(out)
+	server.WriteBody(w, r, contentType, out)
 }
 
 // decode decodes and checks a request of either resource type.

@@ -15,7 +15,6 @@
 package propmap
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -97,10 +96,5 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 		server.WriteError(w, err)
 		return
 	}
-	// NOTE: the response is not compressed, unlike the RFC 7285 services
-	// of the core handler, whose gzip writer is not exported.
-	w.Header().Set("Content-Type", alto.MediaTypePropMap)
-	w.Header().Set("Content-Length", fmt.Sprint(len(out)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(out)
+	server.WriteBody(w, r, alto.MediaTypePropMap, out)
 }

@@ -99,6 +99,13 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
+// WriteBody writes a computed response body with status 200, compressed
+// when the client accepts gzip and the body is large enough to gain from
+// it; for services.
+func WriteBody(w http.ResponseWriter, r *http.Request, mediaType string, body []byte) {
+	writeBody(w, r, mediaType, body)
+}
+
 // writeBody writes a computed response, compressed when the client
 // accepts gzip and the body is large enough to gain from it.
 func writeBody(w http.ResponseWriter, r *http.Request, mediaType string, body []byte) {

@@ -1,6 +1,13 @@
 package server
 
-import "testing"
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
 
 func TestAcceptable(t *testing.T) {
 	tests := []struct {
@@ -26,5 +33,45 @@ func TestAcceptable(t *testing.T) {
 		if got := Acceptable(values, "application/alto-costmap+json"); got != tc.want {
 			t.Errorf("Acceptable(%q) = %v, want %v", tc.accept, got, tc.want)
 		}
+	}
+}
+
+func TestWriteBodyCompresses(t *testing.T) {
+	big := bytes.Repeat([]byte(`{"a":1}`), 400)
+	for _, tc := range []struct {
+		name           string
+		body           []byte
+		acceptEncoding string
+		wantGzip       bool
+	}{
+		{"large body, gzip accepted", big, "gzip", true},
+		{"large body, gzip not accepted", big, "", false},
+		{"small body", []byte(`{}`), "gzip", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/x", nil)
+			if tc.acceptEncoding != "" {
+				r.Header.Set("Accept-Encoding", tc.acceptEncoding)
+			}
+			w := httptest.NewRecorder()
+			WriteBody(w, r, "application/alto-propmap+json", tc.body)
+			gz := w.Header().Get("Content-Encoding") == "gzip"
+			if gz != tc.wantGzip {
+				t.Fatalf("Content-Encoding gzip = %v, want %v", gz, tc.wantGzip)
+			}
+			got := w.Body.Bytes()
+			if gz {
+				zr, err := gzip.NewReader(w.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Equal(got, tc.body) {
+				t.Errorf("body differs from the one written")
+			}
+		})
 	}
 }
