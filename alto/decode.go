@@ -28,6 +28,7 @@ type CostMapFilter struct {
 	TestableCostTypes []CostType     `json:"testable-cost-types,omitempty"`
 	Constraints       []Constraint   `json:"constraints,omitempty"`
 	OrConstraints     [][]Constraint `json:"or-constraints,omitempty"`
+	Calendared        []bool         `json:"calendared,omitempty"`
 	PIDs              *PIDFilter     `json:"pids,omitempty"`
 }
 
@@ -54,6 +55,7 @@ type EndpointCostParams struct {
 	TestableCostTypes []CostType     `json:"testable-cost-types,omitempty"`
 	Constraints       []Constraint   `json:"constraints,omitempty"`
 	OrConstraints     [][]Constraint `json:"or-constraints,omitempty"`
+	Calendared        []bool         `json:"calendared,omitempty"`
 	Endpoints         EndpointFilter `json:"endpoints"`
 }
 
@@ -115,7 +117,7 @@ func DecodeCostMapFilter(body []byte) (*CostMapFilter, error) {
 	}
 	req := CostMapFilter{
 		CostType: ctr.CostType, MultiCostTypes: ctr.MultiCostTypes, TestableCostTypes: ctr.TestableCostTypes,
-		Constraints: ctr.Constraints, OrConstraints: ctr.OrConstraints,
+		Constraints: ctr.Constraints, OrConstraints: ctr.OrConstraints, Calendared: ctr.Calendared,
 	}
 	pids, ok, err := o.object("pids")
 	if err != nil {
@@ -218,7 +220,7 @@ func decodeEndpointCostDetailed(body []byte) (*EndpointCostParams, error) {
 	}
 	req := EndpointCostParams{
 		CostType: ctr.CostType, MultiCostTypes: ctr.MultiCostTypes, TestableCostTypes: ctr.TestableCostTypes,
-		Constraints: ctr.Constraints, OrConstraints: ctr.OrConstraints,
+		Constraints: ctr.Constraints, OrConstraints: ctr.OrConstraints, Calendared: ctr.Calendared,
 	}
 	eps, ok, err := o.object("endpoints")
 	if err != nil {

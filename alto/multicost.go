@@ -17,6 +17,7 @@ type costTypeRequest struct {
 	TestableCostTypes []CostType
 	Constraints       []Constraint
 	OrConstraints     [][]Constraint
+	Calendared        []bool // RFC 8896, Section 5.1.1
 }
 
 // decodeCostTypes decodes "cost-type", "multi-cost-types",
@@ -60,6 +61,9 @@ func (o object) decodeCostTypes() (costTypeRequest, error) {
 		if req.OrConstraints, err = o.orConstraints(); err != nil {
 			return req, err
 		}
+	}
+	if req.Calendared, err = o.calendared(req.requestedCostTypes()); err != nil {
+		return req, err
 	}
 	return req, nil
 }
@@ -224,7 +228,8 @@ func parseIndex(s string) (int, bool) {
 // member, which the fast endpoint cost decoder leaves to the detailed
 // one.
 func hasCostTypeExtensions(body []byte) bool {
-	return bytes.Contains(body, []byte("cost-types")) || bytes.Contains(body, []byte("or-constraints"))
+	return bytes.Contains(body, []byte("cost-types")) || bytes.Contains(body, []byte("or-constraints")) ||
+		bytes.Contains(body, []byte("calendared"))
 }
 
 // IsMultiCost reports whether a request has multi-cost-types, which

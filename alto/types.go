@@ -122,6 +122,9 @@ type Capabilities struct {
 	// may test when not all can be (RFC 8189, Section 4.1.1).
 	MaxCostTypes          int      `json:"max-cost-types,omitempty"`
 	TestableCostTypeNames []string `json:"testable-cost-type-names,omitempty"`
+	// CalendarAttributes lists the cost calendars of a filtered cost map
+	// or endpoint cost resource (RFC 8896, Section 4.1).
+	CalendarAttributes []CalendarAttributes `json:"calendar-attributes,omitempty"`
 
 	PropTypes []string `json:"prop-types,omitempty"`
 	// Mappings maps each entity domain name of a property map to the

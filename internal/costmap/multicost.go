@@ -66,6 +66,12 @@ type Costs struct {
 	Grids  []Grid
 	Arrays bool
 	Filter Filter
+	// Calendars, when not nil, has one element per returned cost type:
+	// the calendar of a calendared cost, which is encoded as an array of
+	// values, or nil for a single value (RFC 8896, Section 5.1.2).
+	// CalendarAttributes are then the calendar-response-attributes.
+	Calendars          []*CalendarGrid
+	CalendarAttributes []alto.CalendarResponseAttributes
 }
 
 // AppendMetaCostType appends the "cost-type" member of the response meta
@@ -73,7 +79,8 @@ type Costs struct {
 // request and leaves "cost-type" empty (RFC 8189, Section 4.1.3).
 func (c *Costs) AppendMetaCostType(b []byte) []byte {
 	if !c.Arrays {
-		return appendCostType(append(b, `"cost-type":`...), c.Types[0])
+		b = appendCostType(append(b, `"cost-type":`...), c.Types[0])
+		return c.appendCalendarMeta(b)
 	}
 	b = append(b, `"cost-type":{},"multi-cost-types":[`...)
 	for k, t := range c.Types {
@@ -82,7 +89,7 @@ func (c *Costs) AppendMetaCostType(b []byte) []byte {
 		}
 		b = appendCostType(b, t)
 	}
-	return append(b, ']')
+	return c.appendCalendarMeta(append(b, ']'))
 }
 
 func appendCostType(b []byte, t alto.CostType) []byte {
@@ -143,6 +150,9 @@ func (c *Costs) defined(i, j int) bool {
 
 func (c *Costs) appendValue(b []byte, i, j int) []byte {
 	if !c.Arrays {
+		if cal := c.calendarAt(0); cal != nil {
+			return cal.appendCalendar(b, i, j)
+		}
 		return jsonenc.Number(b, c.Grids[0].Value(i, j))
 	}
 	b = append(b, '[')
@@ -150,7 +160,9 @@ func (c *Costs) appendValue(b []byte, i, j int) []byte {
 		if k > 0 {
 			b = append(b, ',')
 		}
-		if v := g.Value(i, j); math.IsNaN(v) {
+		if cal := c.calendarAt(k); cal != nil && cal.Rows[i*cal.Cols+j] != nil {
+			b = cal.appendCalendar(b, i, j)
+		} else if v := g.Value(i, j); math.IsNaN(v) {
 			b = append(b, "null"...)
 		} else {
 			b = jsonenc.Number(b, v)

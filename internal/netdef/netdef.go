@@ -224,6 +224,10 @@ type Resource struct {
 	// constraint tests to these of its cost types (RFC 8189,
 	// Section 4.1.1); it excludes Constraints.
 	TestableCostTypes []string `yaml:"testable-cost-types"`
+	// Calendar, for a filtered cost map or an endpoint cost service,
+	// offers cost calendars for some of its cost types (RFC 8896): one
+	// calendar option, or a list of them with different interval sizes.
+	Calendar Calendars `yaml:"calendar"`
 	// Properties are extra endpoint properties offered by an endpoint
 	// property resource, besides "<network-map>.pid".
 	Properties []string `yaml:"properties"`
@@ -467,6 +471,11 @@ func (d *Definition) Files() []string {
 	}
 	if d.PropertySources.WLCG != "" {
 		out = append(out, d.Path(d.PropertySources.WLCG))
+	}
+	for _, r := range d.Resources {
+		for _, c := range r.Calendar {
+			out = append(out, d.Path(c.File))
+		}
 	}
 	return append(out, d.advertisementFiles()...)
 }

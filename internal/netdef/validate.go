@@ -304,6 +304,9 @@ func (d *Definition) validateResource(field string, r Resource, dirs map[string]
 	if err := validateMultiCost(field, r); err != nil {
 		return err
 	}
+	if err := validateCalendar(field, r); err != nil {
+		return err
+	}
 	if r.Directory != "" && !dirs[r.Directory] {
 		return fieldErr(field+".directory", "no directory resource with ID %q", r.Directory)
 	}

@@ -104,6 +104,12 @@ func (q *query) filteredCostMap(body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cal, err := q.checkCalendared(req.Calendared, requestedTypes(req.CostType, req.MultiCostTypes)); err != nil || cal {
+		if err != nil {
+			return nil, err
+		}
+		return q.filteredCalendarCostMap(req)
+	}
 	if q.extended(req.MultiCostTypes, req.TestableCostTypes, req.Constraints, req.OrConstraints) {
 		return q.filteredMultiCostMap(req)
 	}
@@ -211,6 +217,12 @@ func (q *query) endpointCost(body []byte) ([]byte, error) {
 	req, err := alto.DecodeEndpointCostParams(body)
 	if err != nil {
 		return nil, err
+	}
+	if cal, err := q.checkCalendared(req.Calendared, requestedTypes(req.CostType, req.MultiCostTypes)); err != nil || cal {
+		if err != nil {
+			return nil, err
+		}
+		return q.endpointCalendarCost(req)
 	}
 	if q.extended(req.MultiCostTypes, req.TestableCostTypes, req.Constraints, req.OrConstraints) {
 		return q.endpointMultiCost(req)

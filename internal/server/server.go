@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/netdef"
@@ -63,6 +64,8 @@ type Handler struct {
 	logger *slog.Logger
 	// observer is set by SetObserver before serving; nil for none.
 	observer Observer
+	// clock is set by SetClock before serving; nil for time.Now.
+	clock func() time.Time
 
 	// Set by Handle and HandlePrefix before serving; read-only after.
 	services map[string]Service

@@ -181,6 +181,11 @@ func (s *Snapshot) buildResource(def *netdef.Definition, i int, r netdef.Resourc
 		m.Prepare()
 		return newGetResource(r, mt[0], m.Body())
 	}
+	if len(r.Calendar) > 0 {
+		if err := s.buildCalendars(def, i, res); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -237,6 +242,7 @@ func (s *Snapshot) capabilities(r *Resource) *alto.Capabilities {
 			CostConstraints:       r.Constraints && r.Type != netdef.TypeCostMap,
 			MaxCostTypes:          r.MaxCostTypes,
 			TestableCostTypeNames: slices.Clone(r.TestableCostTypes),
+			CalendarAttributes:    calendarAttributes(r),
 		}
 	case netdef.TypeEndpointProperty:
 		return &alto.Capabilities{PropTypes: s.PropTypes(r)}

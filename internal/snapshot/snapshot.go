@@ -83,6 +83,10 @@ type Resource struct {
 	// CDNI is the data of a CDNI Advertisement or filtered CDNI
 	// Advertisement resource; nil for other types.
 	CDNI *advert.Advertisement
+	// Calendars are the cost calendars of a filtered cost map or
+	// endpoint cost resource by cost type name (RFC 8896); nil without
+	// a calendar option.
+	Calendars map[string]*costmap.Calendar
 }
 
 // Lookup returns the resource served at a URI path, or nil.
