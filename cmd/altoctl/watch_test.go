@@ -168,6 +168,13 @@ func (w *runningWatch) nextUpdate(t *testing.T) string {
 		return line
 	case code := <-w.done:
 		w.done <- code
+		// The last line and the exit can be ready together, and select
+		// picks either: a line written before the exit still counts.
+		select {
+		case line := <-w.stdout.updates:
+			return line
+		default:
+		}
 		t.Fatalf("watch ended with status %d before the next update; stdout %q, stderr %q", code, w.stdout.String(), w.stderr.String())
 	case <-timer.C:
 		t.Fatalf("no update within %s; stdout %q, stderr %q", watchWait, w.stdout.String(), w.stderr.String())
