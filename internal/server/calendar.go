@@ -153,18 +153,7 @@ func (q *query) endpointCalendarCost(req *alto.EndpointCostParams) ([]byte, erro
 		return nil, err
 	}
 	srcPIDs, dstPIDs := q.lookupAll(srcs), q.lookupAll(dsts)
-	costs := plan.costs(func(m *costmap.Map, mode string) costmap.Grid {
-		values := make([]float64, len(srcs)*len(dsts))
-		for i, s := range srcPIDs {
-			for j, d := range dstPIDs {
-				values[i*len(dsts)+j] = pairCost(m, s, d)
-			}
-		}
-		if mode == alto.CostModeOrdinal {
-			costmap.Rank(values)
-		}
-		return costmap.Dense{Cols: len(dsts), Values: values}
-	})
+	costs := plan.costs(endpointGrid(srcPIDs, dstPIDs))
 	q.calendarCosts(costs, req.Calendared, func(cal *costmap.Calendar, current int, ordinal bool) *costmap.CalendarGrid {
 		return cal.Select(srcPIDs, dstPIDs, current, ordinal)
 	})

@@ -537,6 +537,24 @@ func (q *query) filteredMultiCostMap(req *alto.CostMapFilter) ([]byte, error) {
 	return costmap.EncodeCosts(nil, q.snap.NetworkMap, srcs, dsts, costs), nil
 }
 
+// endpointGrid returns the costs between the PIDs of the endpoints, by
+// network map index (-1 for none), in a cost type's mode; ordinal costs
+// are ranked over the returned entries, as for single-cost requests.
+func endpointGrid(srcPIDs, dstPIDs []int) func(*costmap.Map, string) costmap.Grid {
+	return func(m *costmap.Map, mode string) costmap.Grid {
+		values := make([]float64, len(srcPIDs)*len(dstPIDs))
+		for i, s := range srcPIDs {
+			for j, d := range dstPIDs {
+				values[i*len(dstPIDs)+j] = pairCost(m, s, d)
+			}
+		}
+		if mode == alto.CostModeOrdinal {
+			costmap.Rank(values)
+		}
+		return costmap.Dense{Cols: len(dstPIDs), Values: values}
+	}
+}
+
 // endpointMultiCost serves an endpoint cost request with RFC 8189
 // members (RFC 8189, Section 4.2).
 func (q *query) endpointMultiCost(req *alto.EndpointCostParams) ([]byte, error) {
@@ -549,17 +567,6 @@ func (q *query) endpointMultiCost(req *alto.EndpointCostParams) ([]byte, error) 
 		return nil, err
 	}
 	srcPIDs, dstPIDs := q.lookupAll(srcs), q.lookupAll(dsts)
-	costs := plan.costs(func(m *costmap.Map, mode string) costmap.Grid {
-		values := make([]float64, len(srcs)*len(dsts))
-		for i, s := range srcPIDs {
-			for j, d := range dstPIDs {
-				values[i*len(dsts)+j] = pairCost(m, s, d)
-			}
-		}
-		if mode == alto.CostModeOrdinal {
-			costmap.Rank(values)
-		}
-		return costmap.Dense{Cols: len(dsts), Values: values}
-	})
+	costs := plan.costs(endpointGrid(srcPIDs, dstPIDs))
 	return encodeEndpointMultiCosts(srcs, dsts, costs), nil
 }
