@@ -197,9 +197,9 @@ func DecodeEndpointPropParams(body []byte) (*EndpointPropParams, error) {
 }
 
 // DecodeEndpointCostParams decodes and validates an endpoint cost
-// request. One of the two endpoint lists may be empty or absent, in which
-// case the server substitutes the client's address (RFC 7285,
-// Section 11.5.1.3); both may not.
+// request. One of the two endpoint lists may be empty or absent, because
+// the server then substitutes the client's address (RFC 7285,
+// Section 11.5.1.3). Both may not.
 func DecodeEndpointCostParams(body []byte) (*EndpointCostParams, error) {
 	if req, ok, err := decodeEndpointCostFast(body); ok {
 		return req, err

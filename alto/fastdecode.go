@@ -22,12 +22,13 @@ type ecsWire struct {
 // decodeEndpointCostFast decodes a well-formed endpoint cost request with
 // a single encoding/json pass, which is most of the cost of the endpoint
 // cost service. It reports false when the request needs the detailed
-// decoder: on any decoding error, whose precise ALTO error only that
-// decoder finds; when the body contains null, which encoding/json treats
-// as an absent member; and when a member was matched by a key that is
-// not spelled exactly, since encoding/json matches keys without regard
-// to case but RFC 7285 names are exact. It also reports false when the
-// body may contain an RFC 8189 member, which only that decoder reads.
+// decoder, which alone finds the precise ALTO error:
+//   - on any decoding error;
+//   - when the body contains null, which encoding/json treats as an
+//     absent member;
+//   - when a member was matched by a key that is not spelled exactly,
+//     because encoding/json ignores case but RFC 7285 names are exact;
+//   - when the body may contain an RFC 8189 member.
 func decodeEndpointCostFast(body []byte) (req *EndpointCostParams, ok bool, err error) {
 	if bytes.Contains(body, []byte("null")) || hasCostTypeExtensions(body) {
 		return nil, false, nil

@@ -15,10 +15,10 @@ func ValidResourceID(s string) bool {
 	return ValidPIDName(s)
 }
 
-// ValidPropertyName reports whether s is an endpoint property type, RFC
-// 7285, Section 10.8: a global property (at most 32 characters from the
-// alphanumerics, '-', ':' and '_', and not the bare "priv:" prefix) or a
-// resource ID, '.', and a global property name.
+// ValidPropertyName reports whether s is an endpoint property type (RFC
+// 7285, Section 10.8). A global property has at most 32 characters from
+// the alphanumerics, '-', ':' and '_', and is not the bare "priv:". A
+// resource-specific property is a resource ID, '.', and a global name.
 func ValidPropertyName(s string) bool {
 	if rid, name, ok := strings.Cut(s, "."); ok {
 		return ValidResourceID(rid) && validGlobalProperty(name)

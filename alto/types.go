@@ -108,12 +108,11 @@ type ResourceEntry struct {
 	Uses         []string      `json:"uses,omitempty"`
 }
 
-// Capabilities holds the capabilities of the RFC 7285 services: cost
-// maps (Section 11.2.3.4), filtered cost maps and the endpoint cost
-// service (Sections 11.3.2.4 and 11.5.1.4), and the endpoint property
-// service (Section 11.4.1.4); those of the update stream service
-// (RFC 8895, Section 6.3) and TIPS (RFC 9569, Section 5.2); and those
-// of property maps (RFC 9240, Section 7.4).
+// Capabilities is the "capabilities" member of a directory entry. It
+// covers the RFC 7285 services (Sections 11.2.3.4, 11.3.2.4, 11.4.1.4
+// and 11.5.1.4), the update stream service (RFC 8895, Section 6.3), TIPS
+// (RFC 9569, Section 5.2), property maps (RFC 9240, Section 7.4) and the
+// other extensions named at each field.
 type Capabilities struct {
 	CostConstraints bool     `json:"cost-constraints,omitempty"`
 	CostTypeNames   []string `json:"cost-type-names,omitempty"`

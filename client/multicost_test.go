@@ -29,7 +29,7 @@ func TestMultiCost(t *testing.T) {
 	if len(m.MultiCostTypes) != 2 || len(m.Costs["PID1"]) == 0 {
 		t.Fatalf("multi-cost map = %+v, want PID1's costs in 2 cost types", m)
 	}
-	// Each array must agree with the single-cost answers.
+	// Each array must agree with the single-cost responses.
 	for i, ct := range types {
 		single, err := c.FilteredCostMap(ctx, &alto.CostMapFilter{CostType: ct, PIDs: &alto.PIDFilter{Srcs: []string{"PID1"}, Dsts: []string{}}})
 		if err != nil {

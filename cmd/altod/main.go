@@ -80,8 +80,8 @@ func run(args []string) int {
 		return checkDefinition(cfg.Definition)
 	}
 
-	// Catch signals before announcing the URL, so that a SIGTERM sent by
-	// whoever reads the URL always gets a graceful shutdown.
+	// Catch signals before printing the URL, so that a SIGTERM sent by a
+	// process that reads the URL always gets a graceful shutdown.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 

@@ -1,7 +1,7 @@
-// Package costmap holds ALTO cost maps, RFC 7285, Section 11.2.3: a
-// dense matrix of path costs between the PIDs of one network map, its
-// ordinal form (Section 6.1.2.2), the encoded full response, and the
-// selection used by the filtered cost map (Section 11.3.2) and the
+// Package costmap implements ALTO cost maps (RFC 7285, Section 11.2.3):
+// a dense matrix of path costs between the PIDs of one network map and
+// its ordinal form (Section 6.1.2.2). It encodes the full response and
+// the selections of the filtered cost map (Section 11.3.2) and of the
 // endpoint cost service (Section 11.5.1).
 package costmap
 
@@ -68,11 +68,10 @@ func Rank(v []float64) {
 	}
 }
 
-// Map is a built cost map of one cost type. Its costs live in a matrix
-// over the nodes of a topology (or over the PIDs themselves when costs are
-// given per PID), and each PID of the network map points to one row of
-// it, so that many PIDs can share the costs of one node. A Map is
-// immutable and safe for concurrent use.
+// Map is a built cost map of one cost type. Its costs are a matrix over
+// the nodes of a topology, or over the PIDs when costs are given per PID.
+// Each PID points to one row, so many PIDs can share the costs of one
+// node. A Map is immutable and safe for concurrent use.
 type Map struct {
 	ResourceID string
 	CostType   alto.CostType

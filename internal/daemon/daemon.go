@@ -251,8 +251,8 @@ func (d *Daemon) publish(s *snapshot.Snapshot) {
 }
 
 // Warnings returns what looks wrong in a snapshot that built: PIDs
-// without costs and prefixes that went to no PID, each a sentence that
-// says what to change.
+// without costs, prefixes that went to no PID and an incomplete network
+// map. Each warning is a sentence that names what to change.
 func Warnings(s *snapshot.Snapshot) []string {
 	st := s.Stats
 	var out []string
@@ -294,8 +294,8 @@ func complete(nm *networkmap.Map) bool {
 func (d *Daemon) Engine() *updates.Engine { return d.engine }
 
 // publishUpdates feeds the update engine with the resources that some
-// update stream or TIPS resource offers; the others are not diffed, so
-// a server without incremental updates pays nothing for them.
+// update stream or TIPS resource offers. The others are not diffed, so a
+// server without incremental updates pays nothing for them.
 func (d *Daemon) publishUpdates(s *snapshot.Snapshot) {
 	offered := map[string]bool{}
 	for _, r := range s.Resources {
