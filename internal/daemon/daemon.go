@@ -70,6 +70,9 @@ type Config struct {
 	// plain HTTP; empty disables it. Port 0 picks a free port, which
 	// ManagementAddr then returns.
 	ManagementListen string
+	// Sources start the running inputs that a definition configures,
+	// such as BGP sessions; see Source.
+	Sources []SourceFactory
 }
 
 // Registrar registers services on a handler; e is the update engine that
@@ -101,6 +104,9 @@ type Daemon struct {
 	mgmt    *http.Server // nil without a management listener
 	mgmtLn  net.Listener
 	serving atomic.Bool // the ALTO listener serves and is not shutting down
+
+	sources []Source   // set by Start, then read only
+	buildMu sync.Mutex // serialises builds and their publication
 
 	mu     sync.Mutex // guards the following fields
 	stamps map[string]time.Time
@@ -151,15 +157,8 @@ func Start(cfg Config) (*Daemon, error) {
 	if err := d.startManagement(); err != nil {
 		return nil, err
 	}
-	snap, err := d.build()
-	if err != nil {
-		d.closeManagement()
-		return nil, err
-	}
-	d.publish(snap)
-	tc := cfg.Transport
-	tc.Listen, tc.Logger = cfg.Listen, logger
-	if d.srv, err = transport.Listen(tc, d.handler); err != nil {
+	if err := d.startAll(); err != nil {
+		d.closeSources()
 		d.closeManagement()
 		return nil, err
 	}
@@ -167,8 +166,34 @@ func Start(cfg Config) (*Daemon, error) {
 	if cfg.ReloadInterval > 0 {
 		go d.watch()
 	}
+	go d.followSources()
 	logger.Info("serving", "ird", d.IRDURL())
 	return d, nil
+}
+
+// startAll starts the sources the definition configures, builds and
+// publishes the first snapshot, and listens.
+func (d *Daemon) startAll() error {
+	def, err := LoadDefinition(d.cfg.Definition)
+	if err != nil {
+		return err
+	}
+	if err := d.startSources(def); err != nil {
+		return err
+	}
+	d.buildMu.Lock()
+	snap, err := d.build()
+	if err == nil {
+		d.publish(snap)
+	}
+	d.buildMu.Unlock()
+	if err != nil {
+		return err
+	}
+	tc := d.cfg.Transport
+	tc.Listen, tc.Logger = d.cfg.Listen, d.logger
+	d.srv, err = transport.Listen(tc, d.handler)
+	return err
 }
 
 // Addr returns the TCP address the daemon listens on.
@@ -197,6 +222,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	if merr := d.shutdownManagement(ctx); err == nil {
 		err = merr
 	}
+	d.closeSources()
 	d.logger.Info("stopped")
 	return err
 }
@@ -204,6 +230,8 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 // Reload rebuilds the snapshot now. On failure the previous snapshot
 // keeps serving and the error is returned.
 func (d *Daemon) Reload() error {
+	d.buildMu.Lock()
+	defer d.buildMu.Unlock()
 	snap, err := d.build()
 	if err != nil {
 		d.logger.Error("reload failed; the previous maps keep serving", "err", err)
@@ -224,7 +252,7 @@ func (d *Daemon) build() (*snapshot.Snapshot, error) {
 	}
 	stamps = fileStamps(d.cfg.Definition, def)
 	d.setStamps(stamps)
-	return snapshot.Build(def)
+	return snapshot.BuildLive(def, d.live())
 }
 
 func (d *Daemon) setStamps(s map[string]time.Time) {

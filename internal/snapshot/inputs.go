@@ -24,9 +24,24 @@ type inputs struct {
 	prefixCount int
 }
 
-func readInputs(def *netdef.Definition) (*inputs, error) {
+// Live holds the inputs that running sources supply besides the files
+// of a definition. The zero value adds nothing. A snapshot keeps what
+// Live refers to, so a source hands over values it no longer changes.
+type Live struct {
+	// Tables are prefix tables read after those of the definition's
+	// prefixes files, such as the routes of BGP sessions. An entry that
+	// names a PID goes to that PID under every rule.
+	Tables []*prefixes.Table
+	// Graph, when not nil, is the topology, in place of the definition's
+	// topology file; a link-state feed such as BGP-LS supplies it.
+	Graph *topology.Graph
+}
+
+func readInputs(def *netdef.Definition, live Live) (*inputs, error) {
 	in := &inputs{}
-	if def.Topology != "" {
+	if live.Graph != nil {
+		in.graph, in.paths = live.Graph, live.Graph.AllPairs()
+	} else if def.Topology != "" {
 		g, err := loadTopology(def)
 		if err != nil {
 			return nil, def.FieldError("topology", err)
@@ -38,6 +53,10 @@ func readInputs(def *netdef.Definition) (*inputs, error) {
 		if err != nil {
 			return nil, def.FieldError(fmt.Sprintf("prefixes[%d]", i), err)
 		}
+		in.tables = append(in.tables, t)
+		in.prefixCount += len(t.Entries)
+	}
+	for _, t := range live.Tables {
 		in.tables = append(in.tables, t)
 		in.prefixCount += len(t.Entries)
 	}

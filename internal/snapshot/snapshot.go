@@ -112,8 +112,14 @@ func (s *Snapshot) Properties(addr netip.Addr) map[string]string {
 
 // Build reads the inputs of a definition and builds a snapshot.
 func Build(def *netdef.Definition) (*Snapshot, error) {
+	return BuildLive(def, Live{})
+}
+
+// BuildLive builds a snapshot from the inputs of a definition and the
+// values of running sources, such as the routes of BGP sessions.
+func BuildLive(def *netdef.Definition, live Live) (*Snapshot, error) {
 	start := time.Now()
-	in, err := readInputs(def)
+	in, err := readInputs(def, live)
 	if err != nil {
 		return nil, err
 	}
