@@ -16,18 +16,18 @@ type Source interface {
 	// Contribute adds the source's current values to live. It is called
 	// at the start of every build and must not block for long.
 	Contribute(live *snapshot.Live)
-	// Changed delivers a value whenever new values are ready, after any
-	// quiet period of the source's own; the daemon then rebuilds. A
+	// Changed delivers a value whenever new values are ready, after the
+	// source's own quiet period, if any. The daemon then rebuilds. A
 	// source that never changes returns nil.
 	Changed() <-chan struct{}
-	// Close stops the source; the daemon calls it on shutdown.
+	// Close stops the source. The daemon calls it on shutdown.
 	Close() error
 }
 
 // SourceFactory starts the source that a definition configures, or
 // returns nil and no error when the definition configures none. The
-// daemon calls each factory once, with the first definition; a change
-// of a source's settings takes effect on restart.
+// daemon calls each factory once, with the first definition, so a
+// change of a source's settings takes effect on restart.
 type SourceFactory func(def *netdef.Definition, logger *slog.Logger) (Source, error)
 
 // startSources calls the factories of the configuration.
@@ -78,7 +78,7 @@ func (d *Daemon) followSources() {
 		if i == 0 {
 			return
 		}
-		if !ok { // the source closed its channel: follow the others
+		if !ok { // The source closed its channel, so follow the others.
 			cases = append(cases[:i], cases[i+1:]...)
 			if len(cases) == 1 {
 				return
