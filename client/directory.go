@@ -23,6 +23,18 @@ type Resource struct {
 	CostTypes []alto.CostType
 	// Directory is the absolute URI of the IRD that lists the resource.
 	Directory string
+	// TestableCostTypes are the cost types that
+	// Capabilities.TestableCostTypeNames name (RFC 8189, Section 4.1.1),
+	// in the same order.
+	TestableCostTypes []alto.CostType
+	// CalendarCostTypes has one element per Capabilities.CalendarAttributes
+	// element: the cost types that its cost-type-names name (RFC 8896,
+	// Section 4.1).
+	CalendarCostTypes [][]alto.CostType
+
+	// localCostTypes are the cost types of the listing IRD under its own
+	// names, which the server also uses in responses.
+	localCostTypes map[string]alto.CostType
 }
 
 // Offers reports whether the resource lists the cost type in its
@@ -217,20 +229,39 @@ func resolveEntry(id string, e alto.ResourceEntry, base *url.URL, local map[stri
 	if e.Capabilities != nil {
 		caps := *e.Capabilities
 		caps.PropTypes = slices.Clone(caps.PropTypes)
-		caps.CostTypeNames = make([]string, len(e.Capabilities.CostTypeNames))
-		for i, name := range e.Capabilities.CostTypeNames {
-			// NOTE: a name that the IRD does not define is kept as it is,
-			// so in a secondary IRD it may clash with a root name.
-			caps.CostTypeNames[i] = name
-			if ct, ok := local[name]; ok {
-				caps.CostTypeNames[i] = names[name]
-				r.CostTypes = append(r.CostTypes, ct)
-			}
+		caps.CostTypeNames, r.CostTypes = renameCostTypes(e.Capabilities.CostTypeNames, local, names)
+		caps.TestableCostTypeNames, r.TestableCostTypes = renameCostTypes(e.Capabilities.TestableCostTypeNames, local, names)
+		caps.CalendarAttributes = slices.Clone(caps.CalendarAttributes)
+		for i, a := range caps.CalendarAttributes {
+			var cts []alto.CostType
+			caps.CalendarAttributes[i].CostTypeNames, cts = renameCostTypes(a.CostTypeNames, local, names)
+			r.CalendarCostTypes = append(r.CalendarCostTypes, cts)
 		}
 		e.Capabilities = &caps
 	}
 	r.ResourceEntry = e
+	r.localCostTypes = local
 	return r, nil
+}
+
+// renameCostTypes returns the merged names of the local cost type names
+// and the cost types they define. A nil list stays nil.
+func renameCostTypes(list []string, local map[string]alto.CostType, names map[string]string) ([]string, []alto.CostType) {
+	if list == nil {
+		return nil, nil
+	}
+	renamed := make([]string, len(list))
+	var cts []alto.CostType
+	for i, name := range list {
+		// NOTE: a name that the IRD does not define is kept as it is,
+		// so in a secondary IRD it may clash with a root name.
+		renamed[i] = name
+		if ct, ok := local[name]; ok {
+			renamed[i] = names[name]
+			cts = append(cts, ct)
+		}
+	}
+	return renamed, cts
 }
 
 func sortedKeys[V any](m map[string]V) []string {

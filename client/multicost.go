@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/goalto/goalto/alto"
 )
@@ -29,10 +30,11 @@ type multiCostWire struct {
 
 // FilteredMultiCostMap sends a multi-cost filtered cost map request
 // (RFC 8189, Section 4.1) to the resource with the given ID or, for an
-// empty ID, to the first filtered cost map whose max-cost-types allows
-// req.MultiCostTypes.
+// empty ID, to the first filtered cost map that offers
+// req.MultiCostTypes in one request and allows the constraints of req.
 func (c *Client) FilteredMultiCostMap(ctx context.Context, resourceID string, req *alto.CostMapFilter) (*MultiCostMap, error) {
-	r, err := c.multiCostResource(ctx, resourceID, alto.MediaTypeCostMapFilter, len(req.MultiCostTypes))
+	q := filterQuery(req)
+	r, err := c.costExtensionResource(ctx, resourceID, q)
 	if err != nil {
 		return nil, err
 	}
@@ -41,42 +43,39 @@ func (c *Client) FilteredMultiCostMap(ctx context.Context, resourceID string, re
 
 // EndpointMultiCost sends a multi-cost endpoint cost request (RFC 8189,
 // Section 4.2) to the resource with the given ID or, for an empty ID, to
-// the first endpoint cost service whose max-cost-types allows
-// req.MultiCostTypes.
+// the first endpoint cost service that offers req.MultiCostTypes in one
+// request and allows the constraints of req.
 func (c *Client) EndpointMultiCost(ctx context.Context, resourceID string, req *alto.EndpointCostParams) (*MultiCostMap, error) {
-	r, err := c.multiCostResource(ctx, resourceID, alto.MediaTypeEndpointCostParams, len(req.MultiCostTypes))
+	r, err := c.costExtensionResource(ctx, resourceID, endpointQuery(req))
 	if err != nil {
 		return nil, err
 	}
 	return c.postMultiCost(ctx, r, req, len(req.MultiCostTypes))
 }
 
-// multiCostResource finds a resource that accepts the request media type
-// and at least n cost types per request.
-func (c *Client) multiCostResource(ctx context.Context, resourceID, accepts string, n int) (Resource, error) {
-	rs, err := c.Resources(ctx)
-	if err != nil {
-		return Resource{}, err
-	}
-	for _, r := range rs {
-		if r.Accepts != accepts || (resourceID != "" && r.ID != resourceID) {
-			continue
-		}
-		if r.Capabilities != nil && r.Capabilities.MaxCostTypes >= n {
-			return r, nil
-		}
-		if resourceID != "" {
-			return Resource{}, fmt.Errorf("resource %q accepts at most %d cost types per request, not %d (RFC 8189 max-cost-types)", resourceID, maxCostTypes(r), n)
-		}
-	}
-	return Resource{}, fmt.Errorf("no resource accepting %s with %d cost types per request: %w", accepts, n, ErrNotFound)
+// filterQuery describes what a filtered cost map request needs.
+func filterQuery(req *alto.CostMapFilter) costQuery {
+	q := newCostQuery(alto.MediaTypeCostMapFilter, req.CostType, req.MultiCostTypes, req.TestableCostTypes,
+		len(req.Constraints) > 0 || len(req.OrConstraints) > 0, req.Calendared)
+	q.extended = alto.UsesExtensions(req.MultiCostTypes, req.TestableCostTypes, req.Constraints, req.OrConstraints)
+	return q
 }
 
-func maxCostTypes(r Resource) int {
-	if r.Capabilities == nil {
-		return 0
+// endpointQuery describes what an endpoint cost request needs.
+func endpointQuery(req *alto.EndpointCostParams) costQuery {
+	q := newCostQuery(alto.MediaTypeEndpointCostParams, req.CostType, req.MultiCostTypes, req.TestableCostTypes,
+		len(req.Constraints) > 0 || len(req.OrConstraints) > 0, req.Calendared)
+	q.extended = alto.UsesExtensions(req.MultiCostTypes, req.TestableCostTypes, req.Constraints, req.OrConstraints)
+	return q
+}
+
+func newCostQuery(accepts string, ct alto.CostType, multi, testable []alto.CostType, tests bool, calendared []bool) costQuery {
+	q := costQuery{accepts: accepts, types: multi, multi: len(multi) > 0, testable: testable, tests: tests}
+	if !q.multi {
+		q.types = []alto.CostType{ct}
 	}
-	return r.Capabilities.MaxCostTypes
+	q.calendars = slices.Contains(calendared, true)
+	return q
 }
 
 // postMultiCost posts a multi-cost request and checks that every cost

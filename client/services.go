@@ -97,8 +97,15 @@ func (c *Client) FilteredNetworkMap(ctx context.Context, req *alto.NetworkMapFil
 // FilteredCostMap sends a filtered cost map request (RFC 7285,
 // Section 11.3.2) to the service that FilteredCostMapResource selects,
 // and checks that the response has the requested cost type.
+//
+// A request with testable-cost-types, or-constraints or indexed
+// constraints (RFC 8189, Section 5.4) goes to the first service that
+// offers the cost type and allows those tests.
 func (c *Client) FilteredCostMap(ctx context.Context, req *alto.CostMapFilter) (*alto.CostMap, error) {
 	r, err := c.FilteredCostMapResource(ctx, req.CostType, len(req.Constraints) > 0)
+	if alto.UsesExtensions(nil, req.TestableCostTypes, req.Constraints, req.OrConstraints) {
+		r, err = c.costExtensionResource(ctx, "", filterQuery(req))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +140,14 @@ func (c *Client) EndpointProperties(ctx context.Context, req *alto.EndpointPropP
 // EndpointCost sends an endpoint cost request (RFC 7285, Section 11.5.1)
 // to the service that EndpointCostResource selects, and checks that the
 // response has the requested cost type.
+//
+// A request with RFC 8189 members goes to a service chosen as
+// FilteredCostMap chooses.
 func (c *Client) EndpointCost(ctx context.Context, req *alto.EndpointCostParams) (*alto.EndpointCostMap, error) {
 	r, err := c.EndpointCostResource(ctx, req.CostType, len(req.Constraints) > 0)
+	if alto.UsesExtensions(nil, req.TestableCostTypes, req.Constraints, req.OrConstraints) {
+		r, err = c.costExtensionResource(ctx, "", endpointQuery(req))
+	}
 	if err != nil {
 		return nil, err
 	}
