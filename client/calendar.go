@@ -113,7 +113,7 @@ func requestedTypes(ct alto.CostType, multi []alto.CostType) []alto.CostType {
 
 type calendarWire struct {
 	Meta struct {
-		DependentVTags []alto.VersionTag                  `json:"dependent-vtags"`
+		DependentVTags []alto.VersionTag                 `json:"dependent-vtags"`
 		Calendars      []alto.CalendarResponseAttributes `json:"calendar-response-attributes"`
 	} `json:"meta"`
 	CostMap         map[string]map[string]json.RawMessage `json:"cost-map"`
