@@ -13,7 +13,7 @@ const (
 	CostMetricDelayOW        = "delay-ow"        // microseconds, Section 4.1
 	CostMetricDelayRT        = "delay-rt"        // microseconds, Section 4.2
 	CostMetricDelayVariation = "delay-variation" // microseconds, Section 4.3
-	CostMetricLossRate       = "lossrate"        // fraction of packets, Section 4.4
+	CostMetricLossRate       = "lossrate"        // percent of packets lost, Section 4.4.2
 	CostMetricTput           = "tput"            // bytes per second, Section 5.1
 	CostMetricBWResidual     = "bw-residual"     // bytes per second, Section 5.2
 	CostMetricBWAvailable    = "bw-available"    // bytes per second, Section 5.3

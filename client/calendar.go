@@ -17,6 +17,8 @@ import (
 // endpoint cost request (RFC 8896, Section 5). Each pair has one
 // CalendarCost per requested cost type, in the order of CostTypes.
 type CalendarCostMap struct {
+	// Response is the HTTP response that the map was decoded from.
+	Response       *Response
 	DependentVTags []alto.VersionTag
 	// CostTypes are the requested cost types: the "cost-type" of a
 	// single-cost request, or the "multi-cost-types".
@@ -132,6 +134,7 @@ func (c *Client) postCalendar(ctx context.Context, r Resource, req any, types []
 		return nil, fmt.Errorf("%s: decoding the calendared response: %w", r.ID, err)
 	}
 	m := &CalendarCostMap{
+		Response:       resp,
 		DependentVTags: w.Meta.DependentVTags,
 		CostTypes:      types,
 		Calendars:      w.Meta.Calendars,

@@ -20,6 +20,23 @@ type costQuery struct {
 	calendars bool // the request has calendared true for a cost type
 }
 
+// FilteredCostMapResourceFor returns the filtered cost map resource for
+// req. A resource named by ID is checked to accept the number of cost
+// types of req and its calendars. For an empty ID, it returns the first
+// filtered cost map in discovery order whose capabilities allow every
+// member of req: its cost types in one request (RFC 8189
+// max-cost-types), the cost types that its constraints test, and
+// calendars (RFC 8896 calendar-attributes).
+func (c *Client) FilteredCostMapResourceFor(ctx context.Context, resourceID string, req *alto.CostMapFilter) (Resource, error) {
+	return c.costExtensionResource(ctx, resourceID, filterQuery(req))
+}
+
+// EndpointCostResourceFor returns the endpoint cost service for req, as
+// FilteredCostMapResourceFor returns a filtered cost map.
+func (c *Client) EndpointCostResourceFor(ctx context.Context, resourceID string, req *alto.EndpointCostParams) (Resource, error) {
+	return c.costExtensionResource(ctx, resourceID, endpointQuery(req))
+}
+
 // costExtensionResource returns the resource with the given ID after
 // checking that it can take q, or, for an empty ID, the first resource in
 // discovery order that can.

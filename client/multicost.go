@@ -14,6 +14,8 @@ import (
 // per requested cost type, in the order of MultiCostTypes. A nil entry
 // is a cost the server does not define.
 type MultiCostMap struct {
+	// Response is the HTTP response that the map was decoded from.
+	Response       *Response
 	DependentVTags []alto.VersionTag
 	MultiCostTypes []alto.CostType
 	Costs          map[string]map[string][]*float64
@@ -100,5 +102,5 @@ func (c *Client) postMultiCost(ctx context.Context, r Resource, req any, n int) 
 			}
 		}
 	}
-	return &MultiCostMap{DependentVTags: w.Meta.DependentVTags, MultiCostTypes: w.Meta.MultiCostTypes, Costs: costs}, nil
+	return &MultiCostMap{Response: resp, DependentVTags: w.Meta.DependentVTags, MultiCostTypes: w.Meta.MultiCostTypes, Costs: costs}, nil
 }

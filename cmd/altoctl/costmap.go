@@ -26,15 +26,27 @@ func newCostMapCommand(a *app) *cobra.Command {
 		Long: `Print a full cost map (RFC 7285, Section 11.2.3) for a cost type, chosen by
 --cost-type or by --metric and --mode. Without --resource, the cost map
 comes from a cost map resource that offers the cost type or, when there
-is none, from a filtered cost map service asked for all PIDs.`,
-		Args: cobra.NoArgs,
+is none, from a filtered cost map service asked for all PIDs.
+
+Several cost types (RFC 8189), constraints, --testable, --or and
+--calendar (RFC 8896) send a filtered cost map request for all PIDs, as
+"costmap filter" does.`,
+		Example: `  altoctl costmap --metric routingcost --metric delay-ow --calendar`,
+		Args:    cobra.NoArgs,
 		RunE: a.action(func(ctx context.Context, c *client.Client) error {
-			resp, err := fetchFullCostMap(ctx, c, &ctFlags, resourceID)
+			cr, err := ctFlags.request(ctx, c)
+			if err != nil {
+				return err
+			}
+			if cr.extended() || len(cr.constraints) > 0 {
+				return runCostFilter(ctx, a, c, cr, resourceID, &alto.PIDFilter{Srcs: []string{}, Dsts: []string{}}, list)
+			}
+			resp, err := fetchFullCostMap(ctx, c, &ctFlags, cr.types[0], resourceID)
 			if err != nil {
 				return err
 			}
 			return printResponse(a, resp, func(m *alto.CostMap) ([]string, [][]string) {
-				return costTable(m.CostMap, list)
+				return costTable(m.CostMap, list, costUnit(cr.types[0]))
 			})
 		}),
 	}
@@ -45,12 +57,8 @@ is none, from a filtered cost map service asked for all PIDs.`,
 	return cmd
 }
 
-func fetchFullCostMap(ctx context.Context, c *client.Client, f *costTypeFlags, resourceID string) (*client.Response, error) {
+func fetchFullCostMap(ctx context.Context, c *client.Client, f *costTypeFlags, ct alto.CostType, resourceID string) (*client.Response, error) {
 	if resourceID == "" {
-		ct, err := f.resolve(ctx, c)
-		if err != nil {
-			return nil, err
-		}
 		r, params, err := c.FullCostMapRequest(ctx, ct)
 		if err != nil {
 			return nil, err
@@ -61,14 +69,8 @@ func fetchFullCostMap(ctx context.Context, c *client.Client, f *costTypeFlags, r
 	if err != nil {
 		return nil, err
 	}
-	if f.explicit() {
-		ct, err := f.resolve(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		if !r.Offers(ct) {
-			return nil, fmt.Errorf("cost map %q does not offer cost type %s/%s", r.ID, ct.Metric, ct.Mode)
-		}
+	if f.explicit() && !r.Offers(ct) {
+		return nil, fmt.Errorf("cost map %q does not offer cost type %s/%s", r.ID, ct.Metric, ct.Mode)
 	}
 	return c.Get(ctx, r)
 }
@@ -76,42 +78,34 @@ func fetchFullCostMap(ctx context.Context, c *client.Client, f *costTypeFlags, r
 func newCostMapFilterCommand(a *app) *cobra.Command {
 	var ctFlags costTypeFlags
 	var resourceID string
-	var srcs, dsts, constraints []string
+	var srcs, dsts []string
 	var list bool
 	cmd := &cobra.Command{
 		Use:   "filter",
 		Short: "Print a filtered cost map",
 		Long: `Send a filtered cost map request (RFC 7285, Section 11.3.2) and print the
 costs it returns. Without --src and --dst, the server returns all PID
-pairs; with only one of them, all PIDs on the other side.`,
-		Example: `  altoctl costmap filter --metric routingcost --mode numerical --src PID1 --dst PID2 --constraint "le 10"`,
-		Args:    cobra.NoArgs,
+pairs; with only one of them, all PIDs on the other side.
+
+Repeat --metric or --cost-type for a multi-cost request (RFC 8189), which
+prints one column per cost type. --testable, indexed constraints and --or
+test cost types (RFC 8189, Section 4.1.2). --calendar requests a value
+per time interval (RFC 8896) and prints one row per interval.`,
+		Example: `  altoctl costmap filter --metric routingcost --mode numerical --src PID1 --dst PID2 --constraint "le 10"
+  altoctl costmap filter --metric routingcost --metric hopcount --or "[0] le 100, [1] le 2" --or "[1] le 1"
+  altoctl costmap filter --cost-type num-routingcost --testable num-hopcount --constraint "[0] le 2"
+  altoctl costmap filter --metric routingcost --metric delay-ow --calendar --src PID1`,
+		Args: cobra.NoArgs,
 		RunE: a.action(func(ctx context.Context, c *client.Client) error {
-			cs, err := parseConstraints(constraints)
+			cr, err := ctFlags.request(ctx, c)
 			if err != nil {
 				return err
 			}
-			ct, err := ctFlags.resolve(ctx, c)
-			if err != nil {
-				return err
-			}
-			req := &alto.CostMapFilter{CostType: ct, Constraints: cs}
+			var pids *alto.PIDFilter
 			if len(srcs) > 0 || len(dsts) > 0 {
-				req.PIDs = &alto.PIDFilter{Srcs: nonNil(srcs), Dsts: nonNil(dsts)}
+				pids = &alto.PIDFilter{Srcs: nonNil(srcs), Dsts: nonNil(dsts)}
 			}
-			r, err := chooseResource(ctx, c, resourceID, alto.MediaTypeCostMap, alto.MediaTypeCostMapFilter, func() (client.Resource, error) {
-				return c.FilteredCostMapResource(ctx, ct, len(cs) > 0)
-			})
-			if err != nil {
-				return err
-			}
-			resp, err := c.Post(ctx, r, req)
-			if err != nil {
-				return err
-			}
-			return printResponse(a, resp, func(m *alto.CostMap) ([]string, [][]string) {
-				return costTable(m.CostMap, list)
-			})
+			return runCostFilter(ctx, a, c, cr, resourceID, pids, list)
 		}),
 	}
 	addCostTypeFlags(cmd, &ctFlags)
@@ -119,16 +113,52 @@ pairs; with only one of them, all PIDs on the other side.`,
 	flags.StringVar(&resourceID, "resource", "", "resource ID of the filtered cost map service (default: chosen from the IRD)")
 	flags.StringArrayVar(&srcs, "src", nil, "source PID; repeat for more PIDs")
 	flags.StringArrayVar(&dsts, "dst", nil, "destination PID; repeat for more PIDs")
-	flags.StringArrayVar(&constraints, "constraint", nil, `cost constraint such as "le 10" (operators lt, le, gt, ge, eq); repeat for more`)
 	flags.BoolVar(&list, "list", false, "print one src, dst, cost row per pair even for a small map")
 	return cmd
+}
+
+// runCostFilter sends a filtered cost map request and prints the
+// response: a calendar table, a multi-cost table or a cost table.
+func runCostFilter(ctx context.Context, a *app, c *client.Client, cr costRequest, resourceID string, pids *alto.PIDFilter, list bool) error {
+	req := cr.filter(pids)
+	switch {
+	case cr.calendar:
+		m, err := c.FilteredCostMapCalendar(ctx, resourceID, req)
+		if err != nil {
+			return err
+		}
+		return printCalendar(a, m)
+	case cr.multi():
+		m, err := c.FilteredMultiCostMap(ctx, resourceID, req)
+		if err != nil {
+			return err
+		}
+		return printMultiCost(a, m, cr.types)
+	}
+	r, err := chooseResource(ctx, c, resourceID, alto.MediaTypeCostMap, alto.MediaTypeCostMapFilter, func() (client.Resource, error) {
+		if cr.extended() {
+			return c.FilteredCostMapResourceFor(ctx, "", req)
+		}
+		return c.FilteredCostMapResource(ctx, req.CostType, len(req.Constraints) > 0)
+	})
+	if err != nil {
+		return err
+	}
+	resp, err := c.Post(ctx, r, req)
+	if err != nil {
+		return err
+	}
+	return printResponse(a, resp, func(m *alto.CostMap) ([]string, [][]string) {
+		return costTable(m.CostMap, list, costUnit(req.CostType))
+	})
 }
 
 // costTable prints costs as a matrix with one row per source and one
 // column per destination when there are at most matrixMaxColumns
 // destinations and list is false, and otherwise as one row per pair. A
-// pair without a cost shows emptyCell in the matrix.
-func costTable(costs map[string]map[string]float64, list bool) ([]string, [][]string) {
+// pair without a cost shows emptyCell in the matrix. A non-empty unit
+// follows the header of the costs, or the corner cell of the matrix.
+func costTable(costs map[string]map[string]float64, list bool, unit string) ([]string, [][]string) {
 	dstSet := make(map[string]struct{})
 	for _, row := range costs {
 		for dst := range row {
@@ -137,7 +167,7 @@ func costTable(costs map[string]map[string]float64, list bool) ([]string, [][]st
 	}
 	dsts := sortedKeys(dstSet)
 	if list || len(dsts) > matrixMaxColumns {
-		return costList(costs)
+		return costList(costs, unit)
 	}
 	var rows [][]string
 	for _, src := range sortedKeys(costs) {
@@ -152,17 +182,17 @@ func costTable(costs map[string]map[string]float64, list bool) ([]string, [][]st
 		}
 		rows = append(rows, row)
 	}
-	return append([]string{`SRC\DST`}, dsts...), rows
+	return append([]string{withUnit(`SRC\DST`, unit)}, dsts...), rows
 }
 
-func costList(costs map[string]map[string]float64) ([]string, [][]string) {
+func costList(costs map[string]map[string]float64, unit string) ([]string, [][]string) {
 	var rows [][]string
 	for _, src := range sortedKeys(costs) {
 		for _, dst := range sortedKeys(costs[src]) {
 			rows = append(rows, []string{src, dst, formatCost(costs[src][dst])})
 		}
 	}
-	return []string{"SRC", "DST", "COST"}, rows
+	return []string{"SRC", "DST", withUnit("COST", unit)}, rows
 }
 
 // formatCost prints a cost in decimal without an exponent, with as many

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/goalto/goalto/alto"
 )
 
 func TestCostTable(t *testing.T) {
@@ -20,6 +22,7 @@ func TestCostTable(t *testing.T) {
 		name       string
 		costs      map[string]map[string]float64
 		list       bool
+		unit       string
 		wantHeader []string
 		wantRows   [][]string
 	}{
@@ -37,6 +40,21 @@ func TestCostTable(t *testing.T) {
 			wantRows:   [][]string{{"A", "A", "0"}, {"A", "C", "1.5"}, {"B", "A", "2"}, {"B", "B", "0"}},
 		},
 		{
+			name:       "matrix with unit",
+			costs:      small,
+			unit:       "microseconds",
+			wantHeader: []string{`SRC\DST (microseconds)`, "A", "B", "C"},
+			wantRows:   [][]string{{"A", "0", "", "1.5"}, {"B", "2", "0", ""}},
+		},
+		{
+			name:       "list with unit",
+			costs:      small,
+			list:       true,
+			unit:       "bytes/s",
+			wantHeader: []string{"SRC", "DST", "COST (bytes/s)"},
+			wantRows:   [][]string{{"A", "A", "0"}, {"A", "C", "1.5"}, {"B", "A", "2"}, {"B", "B", "0"}},
+		},
+		{
 			name:       "list for many destinations",
 			costs:      large,
 			wantHeader: []string{"SRC", "DST", "COST"},
@@ -44,7 +62,7 @@ func TestCostTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			header, rows := costTable(tt.costs, tt.list)
+			header, rows := costTable(tt.costs, tt.list, tt.unit)
 			if !slices.Equal(header, tt.wantHeader) {
 				t.Errorf("header = %v, want %v", header, tt.wantHeader)
 			}
@@ -118,4 +136,34 @@ func TestPrintJSON(t *testing.T) {
 			t.Errorf("error = %v, want a not-JSON error", err)
 		}
 	})
+}
+
+func TestCostUnit(t *testing.T) {
+	tests := []struct {
+		ct        alto.CostType
+		wantUnit  string
+		wantLabel string
+	}{
+		{alto.CostType{Mode: "numerical", Metric: "routingcost"}, "", "routingcost"},
+		{alto.CostType{Mode: "ordinal", Metric: "routingcost"}, "", "routingcost/ordinal"},
+		{alto.CostType{Mode: "numerical", Metric: "hopcount"}, "hops", "hopcount (hops)"},
+		{alto.CostType{Mode: "numerical", Metric: "delay-ow"}, "microseconds", "delay-ow (microseconds)"},
+		{alto.CostType{Mode: "numerical", Metric: "delay-rt:p95"}, "microseconds", "delay-rt:p95 (microseconds)"},
+		{alto.CostType{Mode: "numerical", Metric: "delay-variation:stdvar"}, "(microseconds)^2", "delay-variation:stdvar ((microseconds)^2)"},
+		{alto.CostType{Mode: "numerical", Metric: "lossrate"}, "percent", "lossrate (percent)"},
+		{alto.CostType{Mode: "numerical", Metric: "tput"}, "bytes/s", "tput (bytes/s)"},
+		{alto.CostType{Mode: "numerical", Metric: "bw-residual:max"}, "bytes/s", "bw-residual:max (bytes/s)"},
+		{alto.CostType{Mode: "numerical", Metric: "bw-available"}, "bytes/s", "bw-available (bytes/s)"},
+		{alto.CostType{Mode: "ordinal", Metric: "delay-ow"}, "", "delay-ow/ordinal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ct.Metric+"/"+tt.ct.Mode, func(t *testing.T) {
+			if got := costUnit(tt.ct); got != tt.wantUnit {
+				t.Errorf("unit = %q, want %q", got, tt.wantUnit)
+			}
+			if got := costLabel(tt.ct); got != tt.wantLabel {
+				t.Errorf("label = %q, want %q", got, tt.wantLabel)
+			}
+		})
+	}
 }
