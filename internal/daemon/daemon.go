@@ -8,6 +8,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -65,6 +66,17 @@ type Config struct {
 	// and serves them at /metrics on the management listener; nil
 	// measures nothing. Package metrics implements it with Prometheus.
 	Metrics Metrics
+	// Stats receives every request and published snapshot, like
+	// Metrics, for statistics served elsewhere, such as the
+	// ietf-alto-stats state of RESTCONF; nil receives none.
+	Stats StatsObserver
+	// ManagementHandlers are served on the management listener besides
+	// the health and metrics paths, by http.ServeMux pattern, such as
+	// the RESTCONF server.
+	ManagementHandlers map[string]http.Handler
+	// ManagementTLS, when set, makes the management listener serve
+	// HTTPS with it, for example to verify client certificates.
+	ManagementTLS *tls.Config
 	// ManagementListen is the TCP address of the management listener,
 	// which serves /healthz, /readyz and, with Metrics, /metrics over
 	// plain HTTP; empty disables it. Port 0 picks a free port, which
@@ -146,8 +158,8 @@ func Start(cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{cfg: cfg, logger: logger, engine: updates.NewEngine(updates.Limits{})}
 	d.handler = server.New(cfg.Limits, logger)
-	if cfg.Metrics != nil {
-		d.handler.SetObserver(cfg.Metrics)
+	if o := observers(cfg.Metrics, cfg.Stats); o != nil {
+		d.handler.SetObserver(o)
 	}
 	for _, register := range cfg.Services {
 		register(d.handler, d.engine, logger)
@@ -266,6 +278,9 @@ func (d *Daemon) publish(s *snapshot.Snapshot) {
 	d.publishUpdates(s)
 	if d.cfg.Metrics != nil {
 		d.cfg.Metrics.ObservePublish(s)
+	}
+	if d.cfg.Stats != nil {
+		d.cfg.Stats.ObservePublish(s)
 	}
 	st := s.Stats
 	d.logger.Info("maps published",

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,9 @@ func (d *Daemon) startManagement() error {
 		Handler:           d.managementHandler(),
 		ReadHeaderTimeout: managementReadHeaderTimeout,
 	}
+	if d.cfg.ManagementTLS != nil {
+		ln = tls.NewListener(ln, d.cfg.ManagementTLS)
+	}
 	if !isLoopback(ln.Addr()) {
 		d.logger.Warn("the management listener is not on a loopback address: anyone who reaches it can read the metrics", "addr", ln.Addr().String())
 	}
@@ -66,7 +70,7 @@ func (d *Daemon) startManagement() error {
 			d.logger.Error("management listener failed", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
-	d.logger.Info("management listener serving", "addr", ln.Addr().String(), "metrics", d.cfg.Metrics != nil)
+	d.logger.Info("management listener serving", "addr", ln.Addr().String(), "metrics", d.cfg.Metrics != nil, "tls", d.cfg.ManagementTLS != nil)
 	return nil
 }
 
@@ -86,6 +90,9 @@ func (d *Daemon) managementHandler() http.Handler {
 	})
 	if d.cfg.Metrics != nil {
 		mux.Handle("GET "+MetricsPath, d.cfg.Metrics.Handler())
+	}
+	for pattern, h := range d.cfg.ManagementHandlers {
+		mux.Handle(pattern, h)
 	}
 	return mux
 }

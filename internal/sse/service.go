@@ -71,6 +71,14 @@ type Config struct {
 	// control URIs are created; default DefaultControlPrefix. It must not
 	// be the path of a resource.
 	ControlPrefix string
+	// OnStreamLimit, when set, is called when a new stream makes the
+	// open streams reach MaxStreams, with the update stream resource of
+	// that stream, for the alto-resource-event notification of
+	// ietf-alto. It runs on the request's goroutine.
+	OnStreamLimit func(resourceID string, limit int)
+	// Registered, when set, receives the service that NewRegistrar's
+	// registrar creates, so that the caller can read its Streams.
+	Registered func(*Service)
 }
 
 func (c Config) withDefaults() Config {
@@ -129,6 +137,9 @@ func Register(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 func NewRegistrar(cfg Config) func(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 	return func(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 		s := New(cfg, e, h.Snapshot, logger)
+		if cfg.Registered != nil {
+			cfg.Registered(s)
+		}
 		h.Handle(netdef.TypeUpdateStream, s)
 		h.HandlePrefix(s.cfg.ControlPrefix, s.ControlHandler())
 	}
@@ -190,6 +201,9 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 		return
 	}
 	defer s.release(st)
+	if st.reachedLimit && s.cfg.OnStreamLimit != nil {
+		s.cfg.OnStreamLimit(res.ID, s.cfg.MaxStreams)
+	}
 	st.addSubstreams(req, snap)
 
 	w.Header().Set("Content-Type", alto.MediaTypeEventStream)
@@ -229,6 +243,7 @@ func (s *Service) open(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 	st.number, st.client, st.srv = s.counter.Add(1), client, srv
 	st.controlURI = snap.Def.BaseURL + s.cfg.ControlPrefix + id
 	s.streams[id] = st
+	st.reachedLimit = len(s.streams) == s.cfg.MaxStreams
 	s.perClient[client]++
 	s.logger.Debug("update stream opened", "stream", st.number, "resource", res.ID, "client", client)
 	return st, nil
@@ -247,6 +262,26 @@ func (s *Service) release(st *stream) {
 	if s.perClient[st.client]--; s.perClient[st.client] <= 0 {
 		delete(s.perClient, st.client)
 	}
+}
+
+// StreamStats describes one open update stream.
+type StreamStats struct {
+	// ResourceID is the update stream resource the stream was opened on.
+	ResourceID string
+	// Messages counts the data update messages sent on the stream
+	// (RFC 8895, Section 6.3), control events not included.
+	Messages uint64
+}
+
+// Streams returns the open streams, in no particular order.
+func (s *Service) Streams() []StreamStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]StreamStats, 0, len(s.streams))
+	for _, st := range s.streams {
+		out = append(out, StreamStats{ResourceID: st.resourceID, Messages: st.messages.Load()})
+	}
+	return out
 }
 
 // lookup returns the open stream with a control ID, or nil.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/goalto/goalto/internal/netdef"
@@ -81,6 +82,12 @@ type stream struct {
 	haltOnce   sync.Once
 	haltReason string        // set before halted is closed
 	done       chan struct{} // closed when run returns
+
+	// messages counts the data update messages sent.
+	messages atomic.Uint64
+	// reachedLimit is set by open when this stream made the open streams
+	// reach MaxStreams.
+	reachedLimit bool
 }
 
 func newStream(s *Service, id, resourceID string, ew *eventWriter) *stream {
@@ -325,6 +332,8 @@ func (st *stream) advance(sub *substream, t target) error {
 				"stream", st.number, "resource", sub.resourceID, "err", err)
 			return st.stop([]*substream{sub}, fmt.Sprintf("the updates of resource %q are unavailable", sub.resourceID))
 		}
+		// A write error ends the stream, and its count with it.
+		st.messages.Add(1)
 		if err := st.ew.data(item.MediaType, sub.id, item.Body); err != nil {
 			return err
 		}
