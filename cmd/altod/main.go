@@ -46,6 +46,7 @@ func run(args []string) int {
 	maxStreamsPerClient := fs.Int("max-update-streams-per-client", sse.DefaultMaxStreamsPerClient, "most open update streams of one client IP address; clients behind one proxy share it")
 	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
 	disc := addDiscoveryFlags(fs)
+	mgmt := addManagementFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -75,7 +76,12 @@ func run(args []string) int {
 		cfg.Metrics = reg
 		tipsReg = reg.TIPSRegistrar(tips.Config{}) // counts the open views
 	}
-	cfg.Services = daemon.ServicesWith(sse.Config{MaxStreams: *maxStreams, MaxStreamsPerClient: *maxStreamsPerClient}, tipsReg)
+	sseCfg := sse.Config{MaxStreams: *maxStreams, MaxStreamsPerClient: *maxStreamsPerClient}
+	if err := mgmt.apply(&cfg, &sseCfg, nil, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "altod:", err)
+		return 2
+	}
+	cfg.Services = daemon.ServicesWith(sseCfg, tipsReg)
 	if *check {
 		return checkDefinition(cfg.Definition)
 	}

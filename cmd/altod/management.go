@@ -1,0 +1,117 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/goalto/goalto/internal/altostats"
+	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/restconf"
+	"github.com/goalto/goalto/internal/sse"
+)
+
+// managementFlags are the flags of the RESTCONF management interface.
+type managementFlags struct {
+	operators   string
+	tlsCert     string
+	tlsKey      string
+	clientCA    string
+	statsWindow time.Duration
+}
+
+func addManagementFlags(fs *flag.FlagSet, cfg *daemon.Config) *managementFlags {
+	m := &managementFlags{}
+	fs.StringVar(&cfg.ManagementListen, "management-listen", "", "same as --metrics-listen: the management listener also serves RESTCONF under /restconf")
+	fs.StringVar(&m.operators, "restconf-operators", "", "JSON `file` of the operators allowed on RESTCONF, with a token digest or certificate digest and a read or write role; without it RESTCONF is read-only for everyone on the management listener")
+	fs.StringVar(&m.tlsCert, "management-tls-cert", "", "PEM certificate chain `file`; with --management-tls-key, the management listener serves HTTPS")
+	fs.StringVar(&m.tlsKey, "management-tls-key", "", "PEM private key `file` of the management listener")
+	fs.StringVar(&m.clientCA, "management-client-ca", "", "PEM `file` of the CAs that issue operators' client certificates; needs --management-tls-cert")
+	fs.DurationVar(&m.statsWindow, "stats-window", altostats.DefaultWindow, "time window of the ietf-alto-stats num-*-last-* statistics")
+	return m
+}
+
+// implementedModules returns the YANG modules of the YANG library:
+// ietf-alto with the features altod implements, and ietf-alto-stats.
+func implementedModules() []restconf.Module {
+	return []restconf.Module{
+		{Name: "ietf-alto", Revision: "2026-02-04", Namespace: "urn:ietf:params:xml:ns:yang:ietf-alto", Features: []string{
+			"alto-server", "http-listen", "multi-cost", "incr-update", "cost-calendar", "propmap", "cdni", "path-vector", "performance-metrics",
+		}},
+		{Name: "ietf-alto-stats", Revision: "2026-02-04", Namespace: "urn:ietf:params:xml:ns:yang:ietf-alto-stats"},
+	}
+}
+
+// apply sets up RESTCONF and the statistics on cfg and sseCfg when the
+// management listener is enabled. ds is the configuration datastore, or
+// nil to serve state only.
+func (m *managementFlags) apply(cfg *daemon.Config, sseCfg *sse.Config, ds restconf.Datastore, logger *slog.Logger) error {
+	if cfg.ManagementListen == "" {
+		if m.operators != "" || m.tlsCert != "" || m.clientCA != "" {
+			return fmt.Errorf("--restconf-operators and --management-tls-* need --management-listen")
+		}
+		return nil
+	}
+	var ops []restconf.Operator
+	if m.operators != "" {
+		var err error
+		if ops, err = restconf.LoadOperators(m.operators); err != nil {
+			return err
+		}
+	}
+	tlsCfg, err := m.tlsConfig()
+	if err != nil {
+		return err
+	}
+	stats := altostats.New(altostats.Config{Window: m.statsWindow})
+	events := restconf.NewEvents(logger)
+	sseCfg.Registered = func(s *sse.Service) { stats.AddStreams(s.Streams) }
+	sseCfg.OnStreamLimit = func(id string, limit int) {
+		events.ResourceLimit(restconf.ResourceEvent{ResourceID: id, UpdStreamThreshold: uint64(limit)})
+	}
+	rc := restconf.New(restconf.Config{Datastore: ds, State: stats, Modules: implementedModules, Operators: ops, Events: events, Logger: logger})
+	cfg.Stats, cfg.ManagementTLS = stats, tlsCfg
+	if cfg.ManagementHandlers == nil {
+		cfg.ManagementHandlers = map[string]http.Handler{}
+	}
+	for _, p := range restconf.Patterns() {
+		cfg.ManagementHandlers[p] = rc
+	}
+	return nil
+}
+
+// tlsConfig returns the TLS configuration of the management listener,
+// or nil for plain HTTP.
+func (m *managementFlags) tlsConfig() (*tls.Config, error) {
+	if (m.tlsCert == "") != (m.tlsKey == "") {
+		return nil, fmt.Errorf("--management-tls-cert and --management-tls-key go together: give both or neither")
+	}
+	if m.tlsCert == "" {
+		if m.clientCA != "" {
+			return nil, fmt.Errorf("--management-client-ca needs --management-tls-cert and --management-tls-key")
+		}
+		return nil, nil
+	}
+	pair, err := tls.LoadX509KeyPair(m.tlsCert, m.tlsKey)
+	if err != nil {
+		return nil, fmt.Errorf("management TLS: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	if m.clientCA != "" {
+		pem, err := os.ReadFile(m.clientCA)
+		if err != nil {
+			return nil, fmt.Errorf("management client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("management client CA %s: no PEM certificate found", m.clientCA)
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return cfg, nil
+}
