@@ -161,6 +161,7 @@ func Start(cfg Config) (*Daemon, error) {
 	if o := observers(cfg.Metrics, cfg.Stats); o != nil {
 		d.handler.SetObserver(o)
 	}
+	setRejectionObserver(d.handler, cfg.Metrics)
 	for _, register := range cfg.Services {
 		register(d.handler, d.engine, logger)
 	}
@@ -204,6 +205,11 @@ func (d *Daemon) startAll() error {
 	}
 	tc := d.cfg.Transport
 	tc.Listen, tc.Logger = d.cfg.Listen, d.logger
+	if tc.CertFile != "" && tc.ClientAuth == tls.NoClientCert {
+		// Certificate clients of the access section authenticate with
+		// the certificate that the handler finds in the request.
+		tc.ClientAuth = tls.RequestClientCert
+	}
 	d.srv, err = transport.Listen(tc, d.handler)
 	return err
 }

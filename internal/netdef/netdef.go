@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/access"
 )
 
 // PID grouping rules.
@@ -107,6 +108,9 @@ type Definition struct {
 	// BaseURL, when set, makes the URIs in directories absolute, such as
 	// "https://alto.example.net"; empty means URIs relative to the directory.
 	BaseURL string `yaml:"base-url"`
+	// Access lists the clients that can authenticate and their roles;
+	// empty serves every resource to every client (docs/security.md).
+	Access access.Config `yaml:"access"`
 }
 
 // NetworkMap configures PID formation.
@@ -265,6 +269,10 @@ type Resource struct {
 	// footprints of the downstream CDN it serves: advertisement files
 	// and advertisements written in place (RFC 9241, Section 3.6).
 	Advertisements []AdvertisementSource `yaml:"advertisements"`
+	// AcceptedRoles are the roles of the access section whose clients
+	// may read the resource; empty means every client, authenticated or
+	// not.
+	AcceptedRoles []string `yaml:"accepted-roles"`
 
 	defaulted bool // added by defaultResources
 }
@@ -477,5 +485,6 @@ func (d *Definition) Files() []string {
 			out = append(out, d.Path(c.File))
 		}
 	}
+	out = append(out, d.AccessFiles()...)
 	return append(out, d.advertisementFiles()...)
 }

@@ -70,6 +70,8 @@ type Handler struct {
 	// Set by Handle and HandlePrefix before serving; read-only after.
 	services map[string]Service
 	prefixes map[string]http.Handler
+
+	limitLog limitLog
 }
 
 // Service serves the POST requests of a resource type that this package
@@ -140,13 +142,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		plainError(w, http.StatusServiceUnavailable, "the ALTO server is starting; retry shortly")
 		return
 	}
-	res := snap.Lookup(r.URL.Path)
+	if r = h.authenticate(w, r, snap); r == nil {
+		return
+	}
+	res, allowed := snap.LookupFor(r.URL.Path, IdentityOf(r.Context()))
 	if res == nil {
 		if hh := h.prefixHandler(r.URL.Path); hh != nil {
+			if !prefixAllowed(hh, r, snap) {
+				h.deny(w, r, snap)
+				return
+			}
 			hh.ServeHTTP(w, r)
 			return
 		}
 		plainError(w, http.StatusNotFound, "no ALTO resource at "+r.URL.Path+"; the directory at "+snap.Def.Directory+" lists them")
+		return
+	}
+	if !allowed {
+		h.deny(w, r, snap)
 		return
 	}
 	if res.Accepts == "" {

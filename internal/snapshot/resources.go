@@ -90,6 +90,9 @@ func (s *Snapshot) buildResources(def *netdef.Definition) error {
 			s.byPath[r.Path] = r
 		}
 	}
+	if s.Access != nil {
+		return s.encodeRoleDirectories(def, dirs)
+	}
 	return nil
 }
 
@@ -110,13 +113,38 @@ func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 			continue
 		}
 		if len(r.Uses) == 0 {
-			r.Uses = all
+			r.Uses = s.readableBy(r, all)
 			continue
 		}
 		for _, id := range r.Uses {
 			if !get[id] {
 				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a network map, full cost map or property map of this server", id))
 			}
+			if u := s.resource(id); !rolesCover(r.AcceptedRoles, u.AcceptedRoles) {
+				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q accepts fewer roles than %q, so some clients of %q could not read it: give %q the accepted roles of %q or more", id, r.ID, r.ID, id, r.ID))
+			}
+		}
+	}
+	return nil
+}
+
+// readableBy returns the resources among ids that every client of r may
+// read, the default uses of an update stream or TIPS resource.
+func (s *Snapshot) readableBy(r *Resource, ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if rolesCover(r.AcceptedRoles, s.resource(id).AcceptedRoles) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// resource returns the resource with an ID, or nil.
+func (s *Snapshot) resource(id string) *Resource {
+	for _, r := range s.Resources {
+		if r.ID == id {
+			return r
 		}
 	}
 	return nil
@@ -194,15 +222,22 @@ func (s *Snapshot) buildResource(def *netdef.Definition, i int, r netdef.Resourc
 // and every resource without a directory; a secondary directory lists the
 // resources that name it (Section 9.2.4).
 func (s *Snapshot) encodeDirectory(def *netdef.Definition, id string) ([]byte, error) {
+	return s.encodeDirectoryFor(def, id, func(string) bool { return true })
+}
+
+// encodeDirectoryFor encodes a directory that lists only the resources
+// whose ID is visible. A visible resource that uses an invisible one is
+// an error, because the client could not follow the reference.
+func (s *Snapshot) encodeDirectoryFor(def *netdef.Definition, id string, visible func(string) bool) ([]byte, error) {
 	dir := alto.Directory{
 		Meta:      alto.DirectoryMeta{CostTypes: map[string]alto.CostType{}},
 		Resources: map[string]alto.ResourceEntry{},
 	}
-	if id == "" {
+	if id == "" && visible(s.NetworkMap.ResourceID()) {
 		dir.Meta.DefaultNetworkMap = s.NetworkMap.ResourceID()
 	}
 	for _, r := range s.Resources {
-		if r.Directory != id || (r.Type == netdef.TypeDirectory && r.ID == id) {
+		if r.Directory != id || (r.Type == netdef.TypeDirectory && r.ID == id) || !visible(r.ID) {
 			continue
 		}
 		entry := alto.ResourceEntry{URI: def.BaseURL + r.Path, MediaType: r.MediaType, Accepts: r.Accepts}
@@ -221,6 +256,12 @@ func (s *Snapshot) encodeDirectory(def *netdef.Definition, id string) ([]byte, e
 		}
 		for _, name := range r.CostTypes {
 			dir.Meta.CostTypes[name] = def.CostTypes[name]
+		}
+		for _, u := range entry.Uses {
+			if !visible(u) {
+				return nil, def.FieldError(resourceField(def, r.ID, "accepted-roles"),
+					fmt.Errorf("resource %q uses %q, which these clients may not read: give %q the accepted roles of %q or more", r.ID, u, u, r.ID))
+			}
 		}
 		dir.Resources[r.ID] = entry
 	}

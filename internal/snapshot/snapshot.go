@@ -21,6 +21,7 @@ import (
 	"github.com/gaissmai/bart"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/cdni/advert"
 	"github.com/goalto/goalto/internal/costmap"
 	"github.com/goalto/goalto/internal/netdef"
@@ -39,6 +40,10 @@ type Snapshot struct {
 	Built     time.Time
 	// Stats describes the inputs, for logs.
 	Stats Stats
+	// Access authenticates clients and holds their roles; nil when the
+	// definition has no access section, so that every client reads
+	// every resource.
+	Access *access.Policy
 
 	byPath     map[string]*Resource
 	properties bart.Table[map[string]string] // per prefix, supernet values merged in
@@ -53,6 +58,9 @@ type Snapshot struct {
 	// pathTopology is the topology of path vector resources; nil when
 	// none is served.
 	pathTopology *PathTopology
+	// directories holds, with Access, the directories by role key and
+	// URI path, each listing what that role set may read.
+	directories map[string]map[string]*Resource
 }
 
 // Stats counts what a build read and produced.
@@ -140,6 +148,9 @@ func BuildLive(def *netdef.Definition, live Live) (*Snapshot, error) {
 	s.buildProperties(def)
 	s.keepPathTopology(def, in, asg)
 	if err := s.buildPropertyMaps(def, in); err != nil {
+		return nil, err
+	}
+	if err := s.buildAccess(def); err != nil {
 		return nil, err
 	}
 	if err := s.buildResources(def); err != nil {

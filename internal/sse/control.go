@@ -19,7 +19,24 @@ import (
 // ControlHandler returns the handler of the stream control URIs, RFC
 // 8895, Section 7, for the paths under Config.ControlPrefix.
 func (s *Service) ControlHandler() http.Handler {
-	return http.HandlerFunc(s.serveControl)
+	return controlHandler{s}
+}
+
+// controlHandler serves the stream control URIs, and names the update
+// stream resource of a control URI so that the server checks the
+// client may read it.
+type controlHandler struct{ s *Service }
+
+func (c controlHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.s.serveControl(w, r) }
+
+// OwnerOf returns the update stream resource of the stream whose
+// control URI is path, or "" when no open stream has it.
+func (c controlHandler) OwnerOf(path string) string {
+	id, _ := strings.CutPrefix(path, c.s.cfg.ControlPrefix)
+	if st := c.s.lookup(id); st != nil {
+		return st.resourceID
+	}
+	return ""
 }
 
 // serveControl serves one stream control request. It responds with 204

@@ -147,7 +147,7 @@ func (s *Service) Register(h *server.Handler, e *updates.Engine, logger *slog.Lo
 	s.handler, s.engine = h, e
 	s.logger = logger.With("component", "tips")
 	h.Handle(netdef.TypeTIPS, s)
-	h.HandlePrefix(s.cfg.ViewPrefix, http.HandlerFunc(s.serveView))
+	h.HandlePrefix(s.cfg.ViewPrefix, viewHandler{s})
 	s.logger.Debug("TIPS service registered", "view_prefix", s.cfg.ViewPrefix,
 		"max_views", s.cfg.MaxViews, "max_waiters", s.cfg.MaxWaiters,
 		"max_waiters_per_view", s.cfg.MaxWaitersPerView, "long_poll_timeout", s.cfg.LongPollTimeout)
@@ -205,4 +205,18 @@ func (l *limitLog) reject(logger *slog.Logger, limit string, max int) {
 	}
 	logger.Warn("TIPS limit reached; responding 429 Too Many Requests", "limit", limit, "max", max, "rejected_since_last_log", l.suppressed+1)
 	l.last, l.suppressed = now, 0
+}
+
+// viewHandler serves the TIPS view URIs, and names the resource of a
+// view so that the server checks the client may read it.
+type viewHandler struct{ s *Service }
+
+func (v viewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { v.s.serveView(w, r) }
+
+// OwnerOf returns the resource of the view at a path: views are served
+// at ViewPrefix + resource ID + "/" + token.
+func (v viewHandler) OwnerOf(path string) string {
+	rest, _ := strings.CutPrefix(path, v.s.cfg.ViewPrefix)
+	id, _, _ := strings.Cut(rest, "/")
+	return id
 }

@@ -53,6 +53,11 @@ type Config struct {
 	// tls.VersionTLS13 (the default) or tls.VersionTLS12. HTTP/3 always
 	// uses TLS 1.3, as QUIC requires. It must be zero without TLS.
 	MinTLSVersion uint16
+	// ClientAuth is the TLS client certificate policy on every protocol.
+	// Zero (tls.NoClientCert) asks for none; tls.RequestClientCert asks
+	// for one and leaves its checks to the handler, which reads it from
+	// http.Request.TLS. It must be zero without TLS.
+	ClientAuth tls.ClientAuthType
 	// CertReloadInterval is how often CertFile and KeyFile are checked
 	// for changes. Zero means DefaultCertReloadInterval, and a negative
 	// value disables the check.
@@ -139,6 +144,8 @@ func (c *Config) validateTLS() error {
 		return errors.New("KeyFile is set but CertFile is empty; set both for TLS or neither for plain text")
 	case !c.hasTLS() && c.MinTLSVersion != 0:
 		return errors.New("MinTLSVersion is set but CertFile and KeyFile are empty")
+	case !c.hasTLS() && c.ClientAuth != tls.NoClientCert:
+		return errors.New("ClientAuth is set but CertFile and KeyFile are empty")
 	case !c.hasTLS():
 		return nil
 	}

@@ -124,6 +124,7 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 		srv.TLSConfig = &tls.Config{
 			MinVersion:     s.cfg.MinTLSVersion,
 			GetCertificate: s.certs.getCertificate,
+			ClientAuth:     s.cfg.ClientAuth,
 		}
 	} else {
 		srv.Protocols.SetUnencryptedHTTP2(s.serves(HTTP2))
@@ -138,6 +139,7 @@ func (s *Server) setupHTTP3(h http.Handler) error {
 	tlsConf := http3.ConfigureTLSConfig(&tls.Config{
 		MinVersion:     tls.VersionTLS13,
 		GetCertificate: s.certs.getCertificate,
+		ClientAuth:     s.cfg.ClientAuth,
 	})
 	// QUIC (RFC 9000) closes an idle connection after the lower of the
 	// two peers' max_idle_timeout values. quic-go's own default is 30s.

@@ -1,0 +1,228 @@
+package access_test
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/goalto/goalto/internal/access"
+	"github.com/goalto/goalto/internal/testcert"
+)
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func passwordHash(t *testing.T, password string) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
+
+func TestValidateRejects(t *testing.T) {
+	good := access.Client{ID: "a", Method: access.MethodBearer, TokenHash: tokenHash("x")}
+	tests := []struct {
+		name  string
+		cfg   access.Config
+		field string
+	}{
+		{"empty client ID", access.Config{Clients: []access.Client{{Method: access.MethodBearer, TokenHash: tokenHash("x")}}}, "auth-clients[0].client-id"},
+		{"duplicate client", access.Config{Clients: []access.Client{good, good}}, "auth-clients[1].client-id"},
+		{"unknown method", access.Config{Clients: []access.Client{{ID: "a", Method: "digest"}}}, "auth-clients[0].method"},
+		{"plain password", access.Config{Clients: []access.Client{{ID: "a", Method: access.MethodBasic, PasswordHash: "secret"}}}, "auth-clients[0].password-hash"},
+		{"short token hash", access.Config{Clients: []access.Client{{ID: "a", Method: access.MethodBearer, TokenHash: "sha256:abcd"}}}, "auth-clients[0].token-hash"},
+		{"certificate without file", access.Config{Clients: []access.Client{{ID: "a", Method: access.MethodCertificate}}}, "auth-clients[0]"},
+		{"field of another method", access.Config{Clients: []access.Client{{ID: "a", Method: access.MethodBearer, TokenHash: tokenHash("x"), CACert: "ca.pem"}}}, "auth-clients[0].ca-cert"},
+		{"role with unknown client", access.Config{Clients: []access.Client{good}, Roles: []access.Role{{Name: "r", Clients: []string{"b"}}}}, "roles[0].clients[0]"},
+		{"role defined twice", access.Config{Roles: []access.Role{{Name: "r"}, {Name: "r"}}}, "roles[1].role-name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			var fe *access.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Validate = %v, want a FieldError", err)
+			}
+			if fe.Field != tc.field {
+				t.Errorf("field = %q, want %q (error %v)", fe.Field, tc.field, err)
+			}
+		})
+	}
+}
+
+// fixture is a policy with one client of each method and the files and
+// certificates it needs.
+type fixture struct {
+	policy            *access.Policy
+	caClient, pinned  tls.Certificate
+	stranger, wrongCN tls.Certificate
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	ca := testcert.NewCA(t, "client CA")
+	otherCA := testcert.NewCA(t, "other CA")
+	f := fixture{
+		caClient: testcert.Issue(t, &ca, "cdn-1"),
+		pinned:   testcert.Issue(t, nil, "anything"),
+		stranger: testcert.Issue(t, &otherCA, "cdn-1"),
+		wrongCN:  testcert.Issue(t, &ca, "cdn-2"),
+	}
+	files := map[string][]byte{"ca.pem": ca.PEM, "pinned.pem": testcert.PEM(f.pinned)}
+	cfg := access.Config{
+		Clients: []access.Client{
+			{ID: "alice", Method: access.MethodBasic, PasswordHash: passwordHash(t, "wonderland")},
+			{ID: "partner", Method: access.MethodBearer, TokenHash: tokenHash("t0ken")},
+			{ID: "cdn-1", Method: access.MethodCertificate, CACert: "ca.pem"},
+			{ID: "probe", Method: access.MethodCertificate, EECert: "pinned.pem"},
+		},
+		Roles: []access.Role{
+			{Name: "internal", Clients: []string{"alice", "cdn-1"}},
+			{Name: "external", Clients: []string{"partner", "alice"}},
+		},
+	}
+	p, err := access.Compile(cfg, func(name string) ([]byte, error) {
+		if b, ok := files[name]; ok {
+			return b, nil
+		}
+		return nil, os.ErrNotExist
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.policy = p
+	return f
+}
+
+func TestAuthenticate(t *testing.T) {
+	f := newFixture(t)
+	basic := func(user, pass string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+	}
+	tests := []struct {
+		name      string
+		auth      string
+		cert      *tls.Certificate
+		wantID    string
+		wantRoles []string
+		wantErr   bool
+	}{
+		{name: "anonymous"},
+		{name: "basic", auth: basic("alice", "wonderland"), wantID: "alice", wantRoles: []string{"external", "internal"}},
+		{name: "basic again from cache", auth: basic("alice", "wonderland"), wantID: "alice", wantRoles: []string{"external", "internal"}},
+		{name: "basic wrong password", auth: basic("alice", "Wonderland"), wantErr: true},
+		{name: "basic unknown user", auth: basic("bob", "wonderland"), wantErr: true},
+		{name: "basic malformed", auth: "Basic %%%", wantErr: true},
+		{name: "bearer", auth: "Bearer t0ken", wantID: "partner", wantRoles: []string{"external"}},
+		{name: "bearer wrong token", auth: "Bearer t0ken2", wantErr: true},
+		{name: "bearer empty", auth: "Bearer ", wantErr: true},
+		{name: "unknown scheme", auth: "Digest x", wantErr: true},
+		{name: "certificate from CA", cert: &f.caClient, wantID: "cdn-1", wantRoles: []string{"internal"}},
+		{name: "pinned certificate", cert: &f.pinned, wantID: "probe"},
+		{name: "certificate from other CA", cert: &f.stranger},
+		{name: "certificate for other name", cert: &f.wrongCN},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1/directory", nil)
+			if tc.auth != "" {
+				r.Header.Set("Authorization", tc.auth)
+			}
+			if tc.cert != nil {
+				r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{tc.cert.Leaf}}
+			}
+			id, err := f.policy.Authenticate(r)
+			if tc.wantErr {
+				if !errors.Is(err, access.ErrBadCredentials) {
+					t.Fatalf("err = %v, want ErrBadCredentials", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id.ClientID != tc.wantID {
+				t.Errorf("client = %q, want %q", id.ClientID, tc.wantID)
+			}
+			if !slices.Equal(id.Roles, tc.wantRoles) {
+				t.Errorf("roles = %v, want %v", id.Roles, tc.wantRoles)
+			}
+		})
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	tests := []struct {
+		name            string
+		roles, accepted []string
+		want            bool
+	}{
+		{"public to anonymous", nil, nil, true},
+		{"restricted to anonymous", nil, []string{"internal"}, false},
+		{"shared role", []string{"external", "internal"}, []string{"internal"}, true},
+		{"no shared role", []string{"external"}, []string{"internal"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := access.Allowed(tc.roles, tc.accepted); got != tc.want {
+				t.Errorf("Allowed(%v, %v) = %v, want %v", tc.roles, tc.accepted, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRoleSetsAndChallenges(t *testing.T) {
+	f := newFixture(t)
+	var keys []string
+	for _, rs := range f.policy.RoleSets() {
+		keys = append(keys, strings.Join(rs, ","))
+	}
+	want := []string{"", "external,internal", "external", "internal"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("role sets = %q, want %q", keys, want)
+	}
+	ch := f.policy.Challenges()
+	if len(ch) != 2 || !strings.HasPrefix(ch[0], `Basic realm="ALTO"`) || ch[1] != `Bearer realm="ALTO"` {
+		t.Errorf("challenges = %q", ch)
+	}
+}
+
+func TestCompileBadFiles(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  []byte
+		field string
+	}{
+		{"missing file", nil, "auth-clients[0].ca-cert"},
+		{"not PEM", []byte("hello"), "auth-clients[0].ca-cert"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := access.Config{Clients: []access.Client{{ID: "c", Method: access.MethodCertificate, CACert: "ca.pem"}}}
+			_, err := access.Compile(cfg, func(string) ([]byte, error) {
+				if tc.data == nil {
+					return nil, os.ErrNotExist
+				}
+				return tc.data, nil
+			})
+			var fe *access.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("Compile = %v, want a FieldError on %s", err, tc.field)
+			}
+		})
+	}
+}

@@ -1,0 +1,185 @@
+// Package access authenticates ALTO clients and decides which
+// information resources each one may read, the role-based access
+// control of the ietf-alto YANG module (auth-client, role and the
+// accepted-role list of each resource). It offers three methods:
+//
+//   - basic: HTTP Basic credentials (RFC 7617), with the password stored
+//     as a bcrypt hash;
+//   - bearer: a bearer token (RFC 6750, Section 2.1), stored as its
+//     SHA-256 digest;
+//   - certificate: a TLS client certificate that chains to a configured
+//     CA certificate, or equals a pinned end-entity certificate, or both.
+//
+// A resource without accepted roles is public. A resource with accepted
+// roles is readable only by clients in one of those roles.
+//
+// NOTE: RFC 7285, Section 8.3.5 requires HTTP Digest authentication
+// where client authentication is used and prefers TLS client
+// authentication. Digest is not offered, because its server side needs
+// the password or an unsalted digest of it, which Basic over TLS with
+// bcrypt hashes avoids.
+package access
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Authentication methods of a Client.
+const (
+	MethodBasic       = "basic"
+	MethodBearer      = "bearer"
+	MethodCertificate = "certificate"
+)
+
+// DefaultRealm is the realm of WWW-Authenticate challenges.
+const DefaultRealm = "ALTO"
+
+// Config is the access section of a network definition.
+type Config struct {
+	// Realm is the realm named in WWW-Authenticate challenges; default
+	// DefaultRealm.
+	Realm string `yaml:"realm"`
+	// Clients are the clients that can authenticate, the auth-client
+	// list of ietf-alto.
+	Clients []Client `yaml:"auth-clients"`
+	// Roles group clients; resources name the roles that may read them.
+	Roles []Role `yaml:"roles"`
+}
+
+// Client is one client that can authenticate, with exactly one method.
+type Client struct {
+	// ID names the client in roles. For the basic method it is also the
+	// user name, and for a certificate checked against a CA it must be
+	// the subject common name or a DNS name of the certificate.
+	ID     string `yaml:"client-id"`
+	Method string `yaml:"method"`
+	// PasswordHash is the bcrypt hash of the password of a basic client,
+	// such as "$2a$10$...".
+	PasswordHash string `yaml:"password-hash"`
+	// TokenHash is the SHA-256 digest of the token of a bearer client,
+	// written "sha256:" followed by 64 hexadecimal digits.
+	TokenHash string `yaml:"token-hash"`
+	// CACert is a PEM file of the CA certificates that issue the
+	// certificate of a certificate client.
+	CACert string `yaml:"ca-cert"`
+	// EECert is a PEM file holding the pinned end-entity certificate of
+	// a certificate client.
+	EECert string `yaml:"ee-cert"`
+}
+
+// Role is a named set of clients.
+type Role struct {
+	Name    string   `yaml:"role-name"`
+	Clients []string `yaml:"clients"`
+}
+
+// Enabled reports whether the configuration defines any client or role,
+// so that requests must be authenticated.
+func (c *Config) Enabled() bool { return len(c.Clients) > 0 || len(c.Roles) > 0 }
+
+// FieldError is an invalid access configuration, with the field path
+// below the access section, such as "auth-clients[2].token-hash".
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+var (
+	tokenHashRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	nameRE      = regexp.MustCompile(`^[A-Za-z0-9._@:-]{1,64}$`)
+)
+
+// Validate checks the structure of the configuration: unique client IDs
+// and role names, one complete method per client, and roles that name
+// defined clients. Certificate files are read later, by Compile.
+func (c *Config) Validate() error {
+	ids := map[string]bool{}
+	for i, cl := range c.Clients {
+		field := fmt.Sprintf("auth-clients[%d]", i)
+		if !nameRE.MatchString(cl.ID) {
+			return fieldErr(field+".client-id", "invalid client ID %q: use 1 to 64 letters, digits, '.', '_', '@', ':' or '-'", cl.ID)
+		}
+		if ids[cl.ID] {
+			return fieldErr(field+".client-id", "client ID %q is used twice", cl.ID)
+		}
+		ids[cl.ID] = true
+		if err := cl.validate(field); err != nil {
+			return err
+		}
+	}
+	names := map[string]bool{}
+	for i, r := range c.Roles {
+		field := fmt.Sprintf("roles[%d]", i)
+		if !nameRE.MatchString(r.Name) {
+			return fieldErr(field+".role-name", "invalid role name %q", r.Name)
+		}
+		if names[r.Name] {
+			return fieldErr(field+".role-name", "role %q is defined twice", r.Name)
+		}
+		names[r.Name] = true
+		for j, id := range r.Clients {
+			if !ids[id] {
+				return fieldErr(fmt.Sprintf("%s.clients[%d]", field, j), "client %q is not in auth-clients", id)
+			}
+		}
+	}
+	return nil
+}
+
+// validate checks that a client has its method's fields and no other
+// method's.
+func (cl *Client) validate(field string) error {
+	has := map[string]bool{
+		"password-hash": cl.PasswordHash != "",
+		"token-hash":    cl.TokenHash != "",
+		"ca-cert":       cl.CACert != "",
+		"ee-cert":       cl.EECert != "",
+	}
+	var allowed []string
+	switch cl.Method {
+	case MethodBasic:
+		if !strings.HasPrefix(cl.PasswordHash, "$2") {
+			return fieldErr(field+".password-hash", "a basic client needs the bcrypt hash of its password, such as \"$2a$10$...\"")
+		}
+		allowed = []string{"password-hash"}
+	case MethodBearer:
+		if !tokenHashRE.MatchString(cl.TokenHash) {
+			return fieldErr(field+".token-hash", "a bearer client needs \"sha256:\" and the 64 lowercase hexadecimal digits of the SHA-256 digest of its token")
+		}
+		allowed = []string{"token-hash"}
+	case MethodCertificate:
+		if cl.CACert == "" && cl.EECert == "" {
+			return fieldErr(field, "a certificate client needs ca-cert, ee-cert or both")
+		}
+		allowed = []string{"ca-cert", "ee-cert"}
+	default:
+		return fieldErr(field+".method", "unknown method %q: use basic, bearer or certificate", cl.Method)
+	}
+	for name, set := range has {
+		if set && !slices.Contains(allowed, name) {
+			return fieldErr(field+"."+name, "the %s method does not use %s", cl.Method, name)
+		}
+	}
+	return nil
+}
+
+// HasRole reports whether a role is defined.
+func (c *Config) HasRole(name string) bool {
+	return slices.ContainsFunc(c.Roles, func(r Role) bool { return r.Name == name })
+}
+
+// ErrBadCredentials is returned by Authenticate for credentials that
+// match no client.
+var ErrBadCredentials = errors.New("access: invalid credentials")

@@ -1,0 +1,47 @@
+package metrics
+
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/goalto/goalto/internal/server"
+)
+
+// rejectionReasons are the reasons of server.RejectionObserver, whose
+// series exist from the start so that rate() sees the first rejection.
+var rejectionReasons = []string{
+	server.ReasonAuthFailed, server.ReasonAccessDenied, server.ReasonRateLimited,
+	server.ReasonOverloaded, server.ReasonJSONDepth, server.ReasonBodyTooLarge,
+	server.ReasonCostTypes,
+}
+
+// rejectionCounter counts the requests that the server rejected for a
+// limit or an access check.
+type rejectionCounter struct{ vec *prometheus.CounterVec }
+
+// ObserveRejection implements server.RejectionObserver.
+func (c rejectionCounter) ObserveRejection(reason string) { c.vec.WithLabelValues(reason).Inc() }
+
+var rejectionsOnce sync.Map // *Registry to rejectionCounter
+
+// RejectionObserver returns the observer of rejected requests, which
+// exports alto_server_rejected_requests_total by reason. The counter is
+// registered on the first call.
+func (r *Registry) RejectionObserver() server.RejectionObserver {
+	if c, ok := rejectionsOnce.Load(r); ok {
+		return c.(rejectionCounter)
+	}
+	c := rejectionCounter{prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Subsystem: "server", Name: "rejected_requests_total",
+		Help: "Requests rejected by a limit or an access check, by reason: auth_failed, access_denied, rate_limited, overloaded, json_depth, body_too_large, cost_types.",
+	}, []string{"reason"})}
+	if prev, loaded := rejectionsOnce.LoadOrStore(r, c); loaded {
+		return prev.(rejectionCounter)
+	}
+	for _, reason := range rejectionReasons {
+		c.vec.WithLabelValues(reason)
+	}
+	r.reg.MustRegister(c.vec)
+	return c
+}

@@ -1,0 +1,103 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/goalto/goalto/internal/access"
+	"github.com/goalto/goalto/internal/snapshot"
+)
+
+// PrefixOwner is implemented by a prefix handler whose URIs belong to a
+// resource, such as the TIPS views of a network map or the control URI
+// of an update stream. With an access section, the handler then checks
+// that the client may read that resource before serving such a URI.
+type PrefixOwner interface {
+	// OwnerOf returns the ID of the resource whose data the URI path
+	// serves, or "" when the path names nothing.
+	OwnerOf(path string) string
+}
+
+type identityKey struct{}
+
+// IdentityOf returns the identity that the handler authenticated for a
+// request; the anonymous identity without an access section.
+func IdentityOf(ctx context.Context) access.Identity {
+	id, _ := ctx.Value(identityKey{}).(access.Identity)
+	return id
+}
+
+// authenticate returns the request with its identity, or writes a 401
+// response and returns nil.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot) *http.Request {
+	if snap.Access == nil {
+		return r
+	}
+	id, err := snap.Access.Authenticate(r)
+	if err != nil {
+		h.limitLog.log(h.logger, ReasonAuthFailed, "request with invalid credentials rejected")
+		unauthorized(w, snap.Access, true)
+		return nil
+	}
+	return r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+}
+
+// deny writes 401 for an anonymous client, so that it can retry with
+// credentials, and 403 for an authenticated client without an accepted
+// role. Neither reveals anything of the resource but its existence.
+func (h *Handler) deny(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot) {
+	id := IdentityOf(r.Context())
+	h.limitLog.log(h.logger, ReasonAccessDenied, "request for a resource outside the client's roles rejected")
+	if id.Anonymous() && len(snap.Access.Challenges()) > 0 {
+		unauthorized(w, snap.Access, false)
+		return
+	}
+	msg := "the client has no role that may read this resource"
+	if id.Anonymous() {
+		msg = "this resource needs a TLS client certificate that the server accepts"
+	}
+	plainError(w, http.StatusForbidden, msg)
+}
+
+// unauthorized writes 401 with a challenge per configured HTTP method
+// (RFC 9110, Section 11.6.1). A rejected bearer token gets the
+// invalid_token error of RFC 6750, Section 3.1.
+func unauthorized(w http.ResponseWriter, p *access.Policy, invalid bool) {
+	for _, c := range p.Challenges() {
+		if invalid && strings.HasPrefix(c, "Bearer ") {
+			c += `, error="invalid_token"`
+		}
+		w.Header().Add("WWW-Authenticate", c)
+	}
+	msg := "this resource needs credentials"
+	if invalid {
+		msg = "the credentials are invalid"
+	}
+	if len(p.Challenges()) == 0 {
+		// RFC 9110 requires a challenge with 401, and a certificate has
+		// none, so a client without usable credentials gets 403.
+		plainError(w, http.StatusForbidden, msg+"; present a TLS client certificate that the server accepts")
+		return
+	}
+	plainError(w, http.StatusUnauthorized, msg)
+}
+
+// prefixAllowed reports whether the client may read the resource that
+// owns a URI under a registered prefix.
+func prefixAllowed(hh http.Handler, r *http.Request, snap *snapshot.Snapshot) bool {
+	if snap.Access == nil {
+		return true
+	}
+	owner, ok := hh.(PrefixOwner)
+	if !ok {
+		return true
+	}
+	id := owner.OwnerOf(r.URL.Path)
+	for _, res := range snap.Resources {
+		if res.ID == id {
+			return IdentityOf(r.Context()).Allowed(res.AcceptedRoles)
+		}
+	}
+	return true
+}

@@ -1,0 +1,88 @@
+package server
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// limitLogInterval is the least time between two log lines of one kind
+// of rejection.
+const limitLogInterval = 10 * time.Second
+
+// RejectionObserver receives one call per request that the handler
+// rejects for a limit or an access check, with a reason that the server
+// defines (see the Reason constants), so that it can be a metric label.
+type RejectionObserver interface {
+	ObserveRejection(reason string)
+}
+
+// Reasons of RejectionObserver.
+const (
+	ReasonAuthFailed   = "auth_failed"
+	ReasonAccessDenied = "access_denied"
+	ReasonRateLimited  = "rate_limited"
+	ReasonOverloaded   = "overloaded"
+	ReasonJSONDepth    = "json_depth"
+	ReasonBodyTooLarge = "body_too_large"
+	ReasonCostTypes    = "cost_types"
+)
+
+// limitLog logs rejections of one kind at most once per
+// limitLogInterval, with the number of rejections since the last line,
+// and passes each one to the rejection observer. Lines carry no client
+// address or request content (RFC 7285, Section 15.4).
+type limitLog struct {
+	observer RejectionObserver // nil for none; set before serving
+
+	mu    sync.Mutex // guards kinds
+	kinds map[string]*limitLogKind
+}
+
+type limitLogKind struct {
+	last       time.Time
+	suppressed int
+	total      int
+}
+
+// log records one rejection of a kind.
+func (l *limitLog) log(logger *slog.Logger, kind, msg string) {
+	if l.observer != nil {
+		l.observer.ObserveRejection(kind)
+	}
+	l.mu.Lock()
+	if l.kinds == nil {
+		l.kinds = map[string]*limitLogKind{}
+	}
+	k := l.kinds[kind]
+	if k == nil {
+		k = &limitLogKind{}
+		l.kinds[kind] = k
+	}
+	k.total++
+	now := time.Now()
+	if !k.last.IsZero() && now.Sub(k.last) < limitLogInterval {
+		k.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	suppressed, total := k.suppressed, k.total
+	k.last, k.suppressed = now, 0
+	l.mu.Unlock()
+	logger.Warn(msg, "reason", kind, "total", total, "suppressed_since_last_line", suppressed)
+}
+
+// Rejections returns the number of rejections of each kind since start.
+func (h *Handler) Rejections() map[string]int {
+	h.limitLog.mu.Lock()
+	defer h.limitLog.mu.Unlock()
+	out := map[string]int{}
+	for kind, k := range h.limitLog.kinds {
+		out[kind] = k.total
+	}
+	return out
+}
+
+// SetRejectionObserver makes the handler report every rejection to o.
+// It must be called before the handler serves requests.
+func (h *Handler) SetRejectionObserver(o RejectionObserver) { h.limitLog.observer = o }

@@ -1,0 +1,99 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/goalto/goalto/internal/access"
+	"github.com/goalto/goalto/internal/netdef"
+)
+
+// buildAccess compiles the access section of the definition; it leaves
+// Access nil when the section is empty.
+func (s *Snapshot) buildAccess(def *netdef.Definition) error {
+	if !def.Access.Enabled() {
+		return nil
+	}
+	p, err := access.Compile(def.Access, def.ReadFile)
+	if err != nil {
+		var fe *access.FieldError
+		if errors.As(err, &fe) {
+			return def.FieldError("access."+fe.Field, fe.Err)
+		}
+		return def.FieldError("access", err)
+	}
+	s.Access = p
+	return nil
+}
+
+// LookupFor returns the resource served at a URI path to a client, and
+// whether the client may read it. A directory comes in the version
+// encoded for the client's role set, which lists only the resources the
+// client may read. Without an access section, every resource is allowed.
+func (s *Snapshot) LookupFor(path string, id access.Identity) (*Resource, bool) {
+	res := s.byPath[path]
+	if res == nil || s.Access == nil {
+		return res, true
+	}
+	if !id.Allowed(res.AcceptedRoles) {
+		return res, false
+	}
+	if res.Type == netdef.TypeDirectory {
+		if v := s.directories[id.RoleKey()][path]; v != nil {
+			return v, true
+		}
+		return s.directories[""][path], true
+	}
+	return res, true
+}
+
+// rolesCover reports whether every client that may read a resource with
+// accepted roles outer may also read one with accepted roles inner.
+func rolesCover(outer, inner []string) bool {
+	if len(inner) == 0 {
+		return true
+	}
+	if len(outer) == 0 {
+		return false
+	}
+	for _, r := range outer {
+		if !access.Allowed([]string{r}, inner) {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeRoleDirectories encodes each directory once per role set of the
+// access policy, listing only what that role set may read.
+func (s *Snapshot) encodeRoleDirectories(def *netdef.Definition, dirs []netdef.Resource) error {
+	byID := map[string]*Resource{}
+	for _, r := range s.Resources {
+		byID[r.ID] = r
+	}
+	s.directories = map[string]map[string]*Resource{}
+	for _, roles := range s.Access.RoleSets() {
+		key := strings.Join(roles, ",")
+		visible := func(id string) bool {
+			r := byID[id]
+			return r == nil || access.Allowed(roles, r.AcceptedRoles)
+		}
+		s.directories[key] = map[string]*Resource{}
+		for _, d := range dirs {
+			if d.Path[0] != '/' {
+				continue
+			}
+			body, err := s.encodeDirectoryFor(def, d.ID, visible)
+			if err != nil {
+				return fmt.Errorf("%w (for clients with roles [%s])", err, key)
+			}
+			res, err := newGetResource(d, s.byPath[d.Path].MediaType, body)
+			if err != nil {
+				return err
+			}
+			s.directories[key][d.Path] = res
+		}
+	}
+	return nil
+}
