@@ -191,7 +191,7 @@ func (d *Definition) validateCostTypes() error {
 			continue
 		}
 		if ct.Mode != alto.CostModeNumerical && ct.Mode != alto.CostModeOrdinal {
-			return fieldErr(field+".cost-mode", "unknown cost mode %q: use numerical or ordinal", ct.Mode)
+			return fieldErr(field+".cost-mode", "%s", alto.CostModeMessage(ct.Mode))
 		}
 		if err := d.validateCostMetric(field, ct); err != nil {
 			return err

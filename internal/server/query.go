@@ -81,13 +81,11 @@ func (q *query) costMapFor(ct alto.CostType) (*costmap.Map, error) {
 		return m, nil
 	}
 	field, value := "cost-type/cost-metric", ct.Metric
+	msg := fmt.Sprintf("cost type %s/%s is not offered by this resource; its directory entry lists the cost types it offers", ct.Metric, ct.Mode)
 	if ct.Mode != alto.CostModeNumerical && ct.Mode != alto.CostModeOrdinal {
-		field, value = "cost-type/cost-mode", ct.Mode
+		field, value, msg = "cost-type/cost-mode", ct.Mode, alto.CostModeMessage(ct.Mode)
 	}
-	return nil, &alto.Error{
-		Code: alto.ErrInvalidFieldValue, Field: field, Value: value,
-		Message: fmt.Sprintf("cost type %s/%s is not offered by this resource; its directory entry lists the cost types it offers", ct.Metric, ct.Mode),
-	}
+	return nil, &alto.Error{Code: alto.ErrInvalidFieldValue, Field: field, Value: value, Message: msg}
 }
 
 func (q *query) checkConstraints(cs []alto.Constraint) error {
