@@ -81,6 +81,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newPathVectorCommand(a),
 		newCheckCommand(a),
 		newSurveyCommand(a),
+		newStatsCommand(a, getenv),
 	)
 	return root
 }
