@@ -30,8 +30,18 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
+// silentExit ends a command with an exit status after it has printed
+// its result, such as lint with error findings; nothing more is printed.
+type silentExit struct{ code int }
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 // report prints err on stderr and returns the exit status for it.
 func (a *app) report(cmd *cobra.Command, err error) int {
+	var exit silentExit
+	if errors.As(err, &exit) {
+		return exit.code
+	}
 	var usage usageError
 	if !a.started || errors.As(err, &usage) {
 		fmt.Fprintf(a.stderr, "altoctl: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())

@@ -55,3 +55,12 @@ func printJSON(w io.Writer, body []byte) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
 }
+
+// writeJSONValue writes v as JSON in the form of printJSON.
+func writeJSONValue(w io.Writer, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding output: %w", err)
+	}
+	return printJSON(w, body)
+}

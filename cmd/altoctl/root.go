@@ -82,6 +82,8 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newCheckCommand(a),
 		newSurveyCommand(a),
 		newStatsCommand(a, getenv),
+		newLintCommand(a),
+		newDiffCommand(a),
 	)
 	return root
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/goalto/goalto/alto"
+)
+
+// maxMapBytes bounds a map that lint or diff reads from a file or URL.
+const maxMapBytes = 512 << 20
+
+// isURL reports whether a map source is an http or https URL rather
+// than a file name.
+func isURL(src string) bool {
+	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
+}
+
+// readSource reads a map from a file or, for an http or https URL, with
+// a GET request that accepts network maps, cost maps and ALTO errors.
+func readSource(ctx context.Context, src string) ([]byte, error) {
+	if !isURL(src) {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("reading map: %w", err)
+		}
+		return b, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	if err != nil {
+		return nil, usagef("invalid map URL %q: %v", src, err)
+	}
+	req.Header.Set("Accept", strings.Join([]string{alto.MediaTypeNetworkMap, alto.MediaTypeCostMap, alto.MediaTypeError}, ","))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching map: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxMapBytes))
+	if err != nil {
+		return nil, fmt.Errorf("fetching map %s: %w", src, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching map %s: HTTP %d: %.200s", src, resp.StatusCode, body)
+	}
+	return body, nil
+}
+
+// mapKind returns "network-map" or "cost-map" for an encoded map, by its
+// data member (RFC 7285, Sections 11.2.1.6 and 11.2.3.6).
+func mapKind(src string, body []byte) (string, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return "", fmt.Errorf("%s: not a JSON object: %w", src, err)
+	}
+	for _, kind := range []string{"network-map", "cost-map"} {
+		if _, ok := top[kind]; ok {
+			return kind, nil
+		}
+	}
+	return "", fmt.Errorf("%s: neither a network map nor a cost map: no \"network-map\" or \"cost-map\" member", src)
+}
+
+func decodeNetworkMap(src string, body []byte) (*alto.NetworkMap, error) {
+	var m alto.NetworkMap
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s: invalid network map: %w", src, err)
+	}
+	if m.NetworkMap == nil {
+		return nil, fmt.Errorf("%s: invalid network map: missing \"network-map\"", src)
+	}
+	return &m, nil
+}
+
+func decodeCostMap(src string, body []byte) (*alto.CostMap, error) {
+	var m alto.CostMap
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s: invalid cost map: %w", src, err)
+	}
+	if m.CostMap == nil {
+		return nil, fmt.Errorf("%s: invalid cost map: missing \"cost-map\"", src)
+	}
+	return &m, nil
+}
+
+// pointer returns a JSON pointer (RFC 6901) of reference tokens.
+func pointer(tokens ...string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	return b.String()
+}
