@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/goalto/goalto/internal/bgp"
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/server"
@@ -71,11 +72,14 @@ func run(args []string) int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = logger
 	tipsReg := daemon.Registrar(tips.Register)
+	var bgpOpts bgp.Options
 	if cfg.ManagementListen != "" {
 		reg := metrics.New()
 		cfg.Metrics = reg
 		tipsReg = reg.TIPSRegistrar(tips.Config{}) // counts the open views
+		bgpOpts.OnStart = reg.WatchBGP
 	}
+	cfg.Sources = append(cfg.Sources, bgp.Factory(bgpOpts))
 	sseCfg := sse.Config{MaxStreams: *maxStreams, MaxStreamsPerClient: *maxStreamsPerClient}
 	if err := mgmt.apply(&cfg, &sseCfg, nil, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)

@@ -115,7 +115,8 @@ type Daemon struct {
 
 	mgmt    *http.Server // nil without a management listener
 	mgmtLn  net.Listener
-	serving atomic.Bool // the ALTO listener serves and is not shutting down
+	mgmtMux *http.ServeMux // nil without a management listener
+	serving atomic.Bool    // the ALTO listener serves and is not shutting down
 
 	sources []Source   // set by Start, then read only
 	buildMu sync.Mutex // serialises builds and their publication
@@ -194,6 +195,7 @@ func (d *Daemon) startAll() error {
 	if err := d.startSources(def); err != nil {
 		return err
 	}
+	d.mountSourceRoutes()
 	d.buildMu.Lock()
 	snap, err := d.build()
 	if err == nil {

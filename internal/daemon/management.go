@@ -94,7 +94,23 @@ func (d *Daemon) managementHandler() http.Handler {
 	for pattern, h := range d.cfg.ManagementHandlers {
 		mux.Handle(pattern, h)
 	}
+	d.mgmtMux = mux
 	return mux
+}
+
+// mountSourceRoutes adds the management routes of the sources that
+// have some, such as the BGP peer list.
+func (d *Daemon) mountSourceRoutes() {
+	if d.mgmtMux == nil {
+		return
+	}
+	for _, s := range d.sources {
+		if m, ok := s.(ManagementRouter); ok {
+			for pattern, h := range m.ManagementRoutes() {
+				d.mgmtMux.Handle(pattern, h)
+			}
+		}
+	}
 }
 
 // notReady returns why the daemon should not get traffic yet, or "" when

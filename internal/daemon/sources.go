@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"log/slog"
+	"net/http"
 	"reflect"
 
 	"github.com/goalto/goalto/internal/netdef"
@@ -22,6 +23,13 @@ type Source interface {
 	Changed() <-chan struct{}
 	// Close stops the source. The daemon calls it on shutdown.
 	Close() error
+}
+
+// ManagementRouter is a Source that serves its state on the management
+// listener, such as the BGP speaker's peer list. The keys are
+// http.ServeMux patterns such as "GET /bgp/peers".
+type ManagementRouter interface {
+	ManagementRoutes() map[string]http.Handler
 }
 
 // SourceFactory starts the source that a definition configures, or

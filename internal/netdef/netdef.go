@@ -111,6 +111,9 @@ type Definition struct {
 	// Access lists the clients that can authenticate and their roles;
 	// empty serves every resource to every client (docs/security.md).
 	Access access.Config `yaml:"access"`
+	// BGP configures the embedded BGP speaker whose routes feed the
+	// network map; see docs/bgp.md.
+	BGP BGP `yaml:"bgp"`
 }
 
 // NetworkMap configures PID formation.

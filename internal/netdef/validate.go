@@ -45,6 +45,7 @@ func (d *Definition) setDefaults() {
 		d.Resources = d.defaultResources()
 	}
 	d.setPathVectorDefaults()
+	d.BGP.setDefaults()
 }
 
 // defaultResources returns one resource of each RFC 7285 service: the
@@ -132,7 +133,7 @@ func fieldErr(field, format string, args ...any) error {
 }
 
 func (d *Definition) validate() error {
-	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess} {
+	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess, d.validateBGP} {
 		if err := check(); err != nil {
 			return err
 		}
