@@ -346,7 +346,9 @@ func (d *Daemon) Engine() *updates.Engine { return d.engine }
 
 // publishUpdates feeds the update engine with the resources that some
 // update stream or TIPS resource offers. The others are not diffed, so a
-// server without incremental updates pays nothing for them.
+// server without incremental updates pays nothing for them. When an
+// update stream offers a POST-mode resource, it also wakes the streams,
+// which compute the responses of such resources themselves.
 func (d *Daemon) publishUpdates(s *snapshot.Snapshot) {
 	offered := map[string]bool{}
 	for _, r := range s.Resources {
@@ -368,10 +370,12 @@ func (d *Daemon) publishUpdates(s *snapshot.Snapshot) {
 	changes, err := d.engine.Publish(content)
 	if err != nil {
 		d.logger.Error("publishing incremental updates", "err", err)
-		return
 	}
 	for _, c := range changes {
 		d.logger.Debug("resource changed", "change", c.String())
+	}
+	if len(content) < len(offered) {
+		d.engine.Touch()
 	}
 }
 

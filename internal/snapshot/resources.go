@@ -97,15 +97,21 @@ func (s *Snapshot) buildResources(def *netdef.Definition) error {
 }
 
 // resolveUses fills the uses list of update stream and TIPS resources:
-// the configured resources, which must be served by GET, or by default
-// every GET resource: the network maps, full cost maps and property maps.
+// the configured resources, or by default every GET resource: the
+// network maps, full cost maps, property maps and CDNI advertisements.
+// TIPS offers GET resources only. An update stream may also list POST
+// resources, whose substreams carry an input (RFC 8895, Section 6.5).
 func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 	get := map[string]bool{}
+	post := map[string]bool{}
 	var all []string
 	for _, r := range s.Resources {
-		if r.Body != nil {
+		switch {
+		case r.Body != nil:
 			get[r.ID] = true
 			all = append(all, r.ID)
+		case r.Accepts != "" && r.Type != netdef.TypeUpdateStream && r.Type != netdef.TypeTIPS:
+			post[r.ID] = true
 		}
 	}
 	for _, r := range s.Resources {
@@ -117,8 +123,13 @@ func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 			continue
 		}
 		for _, id := range r.Uses {
-			if !get[id] {
-				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a network map, full cost map or property map of this server", id))
+			switch {
+			case get[id]:
+			case post[id] && r.Type == netdef.TypeUpdateStream:
+			case post[id]:
+				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is served by POST; TIPS offers only resources served by GET", id))
+			default:
+				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a resource of this server that an update stream can offer", id))
 			}
 			if u := s.resource(id); !rolesCover(r.AcceptedRoles, u.AcceptedRoles) {
 				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q accepts fewer roles than %q, so some clients of %q could not read it: give %q the accepted roles of %q or more", id, r.ID, r.ID, id, r.ID))

@@ -176,7 +176,7 @@ func (st *stream) checkControl(req *updateRequest, snap *snapshot.Snapshot) erro
 	if snap != nil && res == nil {
 		return errStreamClosed // the next refresh stops the stream
 	}
-	if err := checkAdds(req, res); err != nil {
+	if err := st.svc.checkAdds(st.req, req, snap, res); err != nil {
 		return err
 	}
 	var reused []string

@@ -3,7 +3,9 @@ package sse
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"maps"
 	"slices"
 
@@ -18,8 +20,15 @@ type addRequest struct {
 	tag string
 	// incremental is false when the client declined incremental changes.
 	incremental bool
-	// input is set when the request has an input member.
-	input bool
+	// input is the input member, or nil when it is absent or null.
+	input json.RawMessage
+
+	// The response to input that checkAdds computed, which becomes the
+	// substream's full replacement: its media type, its body and the
+	// snapshot it was computed from.
+	docType string
+	doc     []byte
+	docSnap *snapshot.Snapshot
 }
 
 // updateRequest is an UpdateStreamReq, RFC 8895, Sections 6.5 and 7.5.
@@ -143,7 +152,7 @@ func decodeAddEntry(path string, raw json.RawMessage) (addRequest, error) {
 		a.incremental = bytes.HasPrefix(bytes.TrimSpace(raw), []byte("true"))
 	}
 	if raw, ok := fields["input"]; ok && alto.JSONKind(raw) != "null" {
-		a.input = true
+		a.input = raw
 	}
 	return a, nil
 }
@@ -173,22 +182,69 @@ func decodeRemove(raw json.RawMessage) ([]string, error) {
 }
 
 // checkAdds checks that every added resource is in the uses list of the
-// update stream resource res (RFC 8895, Section 6.6) and has no input.
-// When several are not, it reports the first in substream ID order. A nil
-// res skips the uses check.
-func checkAdds(req *updateRequest, res *snapshot.Resource) error {
+// update stream resource res (RFC 8895, Section 6.6) and that its input
+// fits the resource, and stores the response to each input in req. When
+// several entries are invalid, it reports the first in substream ID
+// order. A nil res skips the uses check. r is the request that opened
+// the stream, on whose behalf inputs are evaluated.
+func (s *Service) checkAdds(r *http.Request, req *updateRequest, snap *snapshot.Snapshot, res *snapshot.Resource) error {
 	for _, id := range req.addIDs() {
 		a := req.add[id]
 		if res != nil && !slices.Contains(res.Uses, a.resourceID) {
 			return alto.NewInvalidValue("add/"+id+"/resource-id", a.resourceID,
 				fmt.Sprintf("update stream %q offers updates only for the resources in its uses list", res.ID))
 		}
-		if a.input {
-			return alto.NewInvalidValue("add/"+id+"/input", "",
-				"this server offers update streams of GET-mode resources only, which take no input")
+		if err := s.checkInput(r, id, &a, snap); err != nil {
+			return err
 		}
+		req.add[id] = a
 	}
 	return nil
+}
+
+// checkInput checks the input of one AddUpdateReq (RFC 8895, Section
+// 6.5): a GET-mode resource takes none, and a POST-mode resource needs
+// one that its service accepts. It stores the response to the input in a.
+func (s *Service) checkInput(r *http.Request, id string, a *addRequest, snap *snapshot.Snapshot) error {
+	field := "add/" + id + "/input"
+	target := findResource(snap, a.resourceID)
+	if target == nil || target.Body != nil {
+		if a.input != nil {
+			return alto.NewInvalidValue(field, "",
+				fmt.Sprintf("resource %q is served by GET and takes no input", a.resourceID))
+		}
+		return nil
+	}
+	if s.evaluate == nil {
+		return alto.NewInvalidValue(field, "", "this server offers update streams of GET-mode resources only")
+	}
+	if a.input == nil {
+		return &alto.Error{Code: alto.ErrMissingField, Field: field,
+			Message: fmt.Sprintf("resource %q is a POST-mode resource: input holds its request", a.resourceID)}
+	}
+	mediaType, doc, err := s.evaluate(r, snap, target, a.input)
+	if err != nil {
+		return inputError(field, err)
+	}
+	a.docType, a.doc, a.docSnap = mediaType, doc, snap
+	return nil
+}
+
+// inputError returns the error of an input that the resource rejected,
+// with the field path under the input member, such as
+// "add/fci/input/cdni-capabilities".
+func inputError(field string, err error) error {
+	var ae *alto.Error
+	if !errors.As(err, &ae) {
+		return alto.NewInvalidValue(field, "", "the resource rejected the input: "+err.Error())
+	}
+	out := *ae
+	out.Status = 0
+	out.Field = field
+	if ae.Field != "" {
+		out.Field += "/" + ae.Field
+	}
+	return &out
 }
 
 // decodeObject decodes a request body that must be a JSON object.

@@ -113,6 +113,9 @@ type Service struct {
 	engine    *updates.Engine
 	snapshots func() *snapshot.Snapshot // the snapshot the handler serves
 	logger    *slog.Logger
+	// evaluate computes the response of a POST-mode resource to an
+	// input; nil when the service follows GET-mode resources only.
+	evaluate  Evaluator
 	counter   atomic.Uint64 // numbers streams in logs
 	failures  atomic.Uint64 // control requests for unknown streams
 	rejected  atomic.Uint64 // stream requests over the limits
@@ -137,6 +140,7 @@ func Register(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 func NewRegistrar(cfg Config) func(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 	return func(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 		s := New(cfg, e, h.Snapshot, logger)
+		s.SetEvaluator(h.Evaluate)
 		if cfg.Registered != nil {
 			cfg.Registered(s)
 		}
@@ -168,6 +172,18 @@ func New(cfg Config, e *updates.Engine, snapshots func() *snapshot.Snapshot, log
 	}
 }
 
+// Evaluator computes the response of the POST-mode resource res of snap
+// to a request body, on behalf of the request r: its media type and body,
+// or the *alto.Error that the resource answers. [server.Handler.Evaluate]
+// is one.
+type Evaluator func(r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource, input []byte) (string, []byte, error)
+
+// SetEvaluator makes the service offer substreams of POST-mode resources
+// (RFC 8895, Section 6.5), whose responses evaluate computes. Without
+// it, an add request with an input is rejected. It must be called before
+// the service serves requests.
+func (s *Service) SetEvaluator(evaluate Evaluator) { s.evaluate = evaluate }
+
 // ServeALTO opens an update stream (RFC 8895, Section 6) and serves it
 // until the client goes away, the client removes every substream, or
 // the server shuts down. The server handler has checked the method, the
@@ -175,7 +191,7 @@ func New(cfg Config, e *updates.Engine, snapshots func() *snapshot.Snapshot, log
 func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource, body []byte) {
 	req, err := decodeStreamRequest(body)
 	if err == nil {
-		err = checkAdds(req, res)
+		err = s.checkAdds(r, req, snap, res)
 	}
 	if err == nil && len(req.add) > s.cfg.MaxSubstreams {
 		err = alto.NewInvalidValue("add", strconv.Itoa(len(req.add)),
@@ -240,6 +256,7 @@ func (s *Service) open(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 		srv.RegisterOnShutdown(func() { s.shutdown(srv) })
 	}
 	st := newStream(s, id, res.ID, newEventWriter(w, s.cfg.WriteTimeout))
+	st.req = r
 	st.number, st.client, st.srv = s.counter.Add(1), client, srv
 	st.controlURI = snap.Def.BaseURL + s.cfg.ControlPrefix + id
 	s.streams[id] = st

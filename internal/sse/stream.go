@@ -3,6 +3,7 @@ package sse
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,6 +39,17 @@ type substream struct {
 	graph *updates.Graph
 	// seq is the version that the client holds; 0 for none.
 	seq uint64
+
+	// The fields of a substream of a POST-mode resource, which the
+	// stream computes itself instead of reading the update engine.
+	// input is the request body, or nil for a GET-mode resource.
+	input json.RawMessage
+	// doc is the response to input from docSnap, of media type
+	// docType, and sent reports whether the client has it.
+	doc     []byte
+	docType string
+	docSnap *snapshot.Snapshot
+	sent    bool
 }
 
 // target is the version of a resource that a stream sends next.
@@ -65,6 +77,9 @@ type stream struct {
 	resourceID string // the update stream resource
 	client     string
 	srv        *http.Server // nil when unknown
+	// req is the request that opened the stream, on whose behalf the
+	// inputs of POST-mode substreams are evaluated.
+	req        *http.Request
 	controlURI string
 	ew         *eventWriter
 
@@ -210,7 +225,13 @@ func (st *stream) refresh() error {
 		return nil
 	}
 	for i, sub := range slices.Clone(st.subs) {
-		if err := st.advance(sub, targets[i]); err != nil {
+		var err error
+		if sub.input != nil {
+			err = st.advanceInput(sub, snap)
+		} else {
+			err = st.advance(sub, targets[i])
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -256,6 +277,9 @@ func (st *stream) targets(snap *snapshot.Snapshot) ([]target, bool) {
 	out := make([]target, len(st.subs))
 	pending := false
 	for i, sub := range st.subs {
+		if sub.input != nil {
+			continue // a POST-mode resource has no graph
+		}
 		g := st.svc.engine.Graph(sub.resourceID)
 		if g == nil {
 			pending = true
@@ -398,6 +422,10 @@ func (st *stream) addSubstreams(req *updateRequest, snap *snapshot.Snapshot) []s
 			rank:        resourceRank(snap, a.resourceID),
 			incremental: a.incremental,
 			tag:         a.tag,
+			input:       a.input,
+			doc:         a.doc,
+			docType:     a.docType,
+			docSnap:     a.docSnap,
 		})
 	}
 	slices.SortFunc(st.subs, func(a, b *substream) int {

@@ -78,13 +78,30 @@ func (e *Engine) Publish(resources map[string]Content) ([]Change, error) {
 	changes = append(changes, e.removeMissing(resources)...)
 	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.ResourceID, b.ResourceID) })
 	if len(changes) > 0 {
-		e.mu.Lock()
-		e.generation++
-		close(e.changed)
-		e.changed = make(chan struct{})
-		e.mu.Unlock()
+		e.raise()
 	}
 	return changes, errors.Join(errs...)
+}
+
+// Touch raises the generation without publishing anything, so that the
+// callers of [Engine.Wait] look again at what they follow outside the
+// engine. Update streams follow POST-mode resources that way: they
+// compute the response to their input from each new snapshot, which may
+// change where no GET resource does.
+func (e *Engine) Touch() {
+	e.writer.Lock()
+	defer e.writer.Unlock()
+	e.raise()
+}
+
+// raise raises the generation and wakes the callers of Wait; the caller
+// holds e.writer.
+func (e *Engine) raise() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.generation++
+	close(e.changed)
+	e.changed = make(chan struct{})
 }
 
 // graphFor returns the graph of a resource, created if needed, and

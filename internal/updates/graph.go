@@ -167,7 +167,7 @@ func edgeBetween(fromType string, from []byte, c Content) Item {
 	if fromType != c.MediaType || len(c.Body) > maxDiffBytes || len(from) > maxDiffBytes {
 		return full
 	}
-	kind, patch, err := Diff(from, c.Body)
+	kind, patch, err := DiffFor(c.MediaType, from, c.Body)
 	if err != nil || len(patch) >= len(c.Body) {
 		return full
 	}
