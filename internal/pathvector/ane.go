@@ -1,7 +1,9 @@
 package pathvector
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -171,6 +173,38 @@ func sanitize(id string) string {
 		}
 		return '-'
 	}, id)
+}
+
+// keyedNames returns the ANE names of a response whose request carries
+// a name key (server.WithNameKey): an HMAC-SHA256 of the links of each
+// ANE under the key, so that the same links get the same name in every
+// response computed with the key, and only there. persistent holds the
+// stable name of each link and direction. A name that two ANEs would
+// share is drawn at random instead.
+func keyedNames(key []byte, anes []ane, persistent [][2]string) ([]string, error) {
+	out := make([]string, len(anes))
+	used := make(map[string]bool, len(anes))
+	for i, a := range anes {
+		mac := hmac.New(sha256.New, key)
+		for _, e := range a.elems {
+			dir := 0
+			if e.reverse {
+				dir = 1
+			}
+			mac.Write([]byte(persistent[e.link][dir] + "\n"))
+		}
+		name := "ane-" + hex.EncodeToString(mac.Sum(nil)[:8])
+		if used[name] {
+			drawn, err := ephemeralNames(1)
+			if err != nil {
+				return nil, err
+			}
+			name = drawn[0]
+		}
+		used[name] = true
+		out[i] = name
+	}
+	return out, nil
 }
 
 // ephemeralNames returns n distinct random ANE names, new for every

@@ -15,6 +15,7 @@ import (
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
 )
 
@@ -58,7 +59,13 @@ type pair struct{ src, dst int }
 func (s *Service) respond(r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource, topo *snapshot.PathTopology, req *request) ([]byte, string, error) {
 	pairs, paths := collectPaths(topo, req)
 	anePaths, anes := buildANEs(paths, res.MergeSharedLinks)
-	names, err := ephemeralNames(len(anes))
+	var names []string
+	var err error
+	if key := server.NameKey(r.Context()); key != nil {
+		names, err = keyedNames(key, anes, s.persistentNames(topo))
+	} else {
+		names, err = ephemeralNames(len(anes))
+	}
 	if err != nil {
 		return nil, "", err
 	}

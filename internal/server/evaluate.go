@@ -29,8 +29,10 @@ func (h *Handler) Evaluate(r *http.Request, snap *snapshot.Snapshot, res *snapsh
 	if err != nil {
 		return "", nil, fmt.Errorf("evaluating %s: %w", res.ID, err)
 	}
+	// No Accept header: every response is acceptable, and the media type
+	// of a path vector resource has an unquoted type parameter, which
+	// Acceptable would skip.
 	req.Header.Set("Content-Type", res.Accepts)
-	req.Header.Set("Accept", res.MediaType+","+alto.MediaTypeError)
 	if r != nil {
 		req.RemoteAddr, req.Host, req.TLS = r.RemoteAddr, r.Host, r.TLS
 	}
@@ -83,4 +85,23 @@ func (b *bodyRecorder) result(id string) (string, []byte, error) {
 		return "", nil, &ae
 	}
 	return "", nil, fmt.Errorf("resource %s: status %d: %w", id, b.status, errors.New(string(bytes.TrimSpace(b.body.Bytes()))))
+}
+
+// nameKeyContext is the context key of WithNameKey.
+type nameKeyContext struct{}
+
+// WithNameKey returns a context that carries a secret key for the names
+// that a service makes up in its responses, such as the ephemeral ANE
+// names of path vectors. Update streams evaluate each substream's input
+// with one key, so that the names stay the same in the responses of one
+// substream, as RFC 9275, Section 5.1.2 allows, while the names in
+// other responses stay unrelated to them.
+func WithNameKey(ctx context.Context, key []byte) context.Context {
+	return context.WithValue(ctx, nameKeyContext{}, key)
+}
+
+// NameKey returns the key of WithNameKey, or nil.
+func NameKey(ctx context.Context) []byte {
+	key, _ := ctx.Value(nameKeyContext{}).([]byte)
+	return key
 }

@@ -31,10 +31,17 @@
 // a cost map update never comes before the update of the network map it
 // depends on (RFC 8895, Section 6.7.1).
 //
-// # Scope
+// # POST-mode resources
 //
-// The update engine follows the resources that a snapshot serves by GET,
-// which are network maps and full cost maps. So an update stream offers
-// GET-mode resources only, and an "input" member of an add request is
-// rejected with E_INVALID_FIELD_VALUE.
+// The update engine follows the resources that a snapshot serves by GET.
+// An update stream may also offer POST-mode resources, such as a filtered
+// CDNI advertisement or a path vector service, whose substreams carry the
+// request in "input" (RFC 8895, Section 6.5). The stream computes the
+// response to the input through the server handler (see [Evaluator]),
+// once when the substream is added, which also validates the input, and
+// again for each new snapshot, and sends the patch from the previous
+// response. A multipart/related response gets one update per changed
+// part, with the data-id "<substream-id>.<content-id>" (Section 6.7.3).
+// Each substream evaluates with its own name key, so the ephemeral names
+// of a response, such as ANE names, stay the same within the substream.
 package sse

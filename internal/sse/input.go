@@ -26,6 +26,7 @@ func (st *stream) advanceInput(sub *substream, snap *snapshot.Snapshot) error {
 		}
 		sub.sent = true
 	}
+
 	if snap == nil || snap == sub.docSnap {
 		return nil
 	}
@@ -33,12 +34,13 @@ func (st *stream) advanceInput(sub *substream, snap *snapshot.Snapshot) error {
 	if res == nil {
 		return nil // dropUnoffered stops the substream
 	}
-	mediaType, doc, err := st.svc.evaluate(st.req, snap, res, sub.input)
+	mediaType, doc, err := st.svc.evaluate(withNameKey(st.req, sub.nameKey), snap, res, sub.input)
 	if err != nil {
 		st.svc.logger.Debug("the input of a substream is no longer valid", "stream", st.number,
 			"substream", sub.id, "resource", sub.resourceID, "err", err)
 		return st.stop([]*substream{sub}, fmt.Sprintf("resource %q rejects the input of the substream since a reload: %v", sub.resourceID, err))
 	}
+
 	old, oldType := sub.doc, sub.docType
 	sub.doc, sub.docType, sub.docSnap = doc, mediaType, snap
 	events, ok := changeEvents(sub.id, oldType, old, mediaType, doc)
@@ -61,13 +63,13 @@ type dataEvent struct {
 	body      []byte
 }
 
-// changeEvents returns the incremental changes that turn the response
-// old into new, or false when a full replacement is due: the media type
-// changed, a patch would be no smaller than the document, or a multipart
-// response changed its parts. A multipart/related response gets one
-// event per changed part, whose data-id is the substream ID, ".", and
-// the Content-ID of the part without its angle brackets (RFC 8895,
-// Sections 5.2 and 6.7.3). No change gives no events.
+// changeEvents returns the data update messages that turn the response
+// old into new, or false when a full replacement of the whole response
+// is due because the media type changed or a multipart response changed
+// its parts. A multipart/related response gets one event per changed
+// part, whose data-id is the substream ID, ".", and the Content-ID of
+// the part without its angle brackets (RFC 8895, Sections 5.2 and
+// 6.7.3). No change gives no events.
 func changeEvents(substreamID, oldType string, old []byte, newType string, new []byte) ([]dataEvent, bool) {
 	oldBase, oldParams, err1 := mime.ParseMediaType(oldType)
 	newBase, newParams, err2 := mime.ParseMediaType(newType)
@@ -75,11 +77,10 @@ func changeEvents(substreamID, oldType string, old []byte, newType string, new [
 		return nil, false
 	}
 	if newBase != "multipart/related" {
-		ev, changed, ok := patchEvent(newBase, substreamID, old, new)
-		if !ok || !changed {
-			return nil, ok
+		if ev, changed := changeEvent(newType, substreamID, old, new); changed {
+			return []dataEvent{ev}, true
 		}
-		return []dataEvent{ev}, true
+		return nil, true
 	}
 	if oldParams["type"] != newParams["type"] {
 		return nil, false
@@ -94,28 +95,25 @@ func changeEvents(substreamID, oldType string, old []byte, newType string, new [
 		if oldParts[i].contentID != p.contentID || oldParts[i].contentType != p.contentType {
 			return nil, false
 		}
-		ev, changed, ok := patchEvent(partType(p.contentType), substreamID+"."+p.contentID, oldParts[i].body, p.body)
-		if !ok {
-			return nil, false
-		}
-		if changed {
+		if ev, changed := changeEvent(p.contentType, substreamID+"."+p.contentID, oldParts[i].body, p.body); changed {
 			events = append(events, ev)
 		}
 	}
 	return events, true
 }
 
-// patchEvent returns the patch event that turns old into new, whether
-// they differ, and false when the patch is no smaller than new.
-func patchEvent(mediaType, dataID string, old, new []byte) (dataEvent, bool, bool) {
+// changeEvent returns the event that turns the document old of a media
+// type into new, and whether they differ: a patch, or the new document
+// when no patch is smaller.
+func changeEvent(mediaType, dataID string, old, new []byte) (dataEvent, bool) {
 	if equal, err := updates.Equal(old, new); err == nil && equal {
-		return dataEvent{}, false, true
+		return dataEvent{}, false
 	}
-	kind, patch, err := updates.DiffFor(mediaType, old, new)
+	kind, patch, err := updates.DiffFor(partType(mediaType), old, new)
 	if err != nil || len(patch) >= len(new) {
-		return dataEvent{}, true, false
+		return dataEvent{mediaType: mediaType, dataID: dataID, body: new}, true
 	}
-	return dataEvent{mediaType: string(kind), dataID: dataID, body: patch}, true, true
+	return dataEvent{mediaType: string(kind), dataID: dataID, body: patch}, true
 }
 
 // partType returns the media type of a part without parameters.

@@ -2,6 +2,7 @@ package sse
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
 )
 
@@ -29,6 +31,9 @@ type addRequest struct {
 	docType string
 	doc     []byte
 	docSnap *snapshot.Snapshot
+	// nameKey keeps the names that the resource makes up, such as
+	// ephemeral ANE names, the same in every response of the substream.
+	nameKey []byte
 }
 
 // updateRequest is an UpdateStreamReq, RFC 8895, Sections 6.5 and 7.5.
@@ -222,12 +227,20 @@ func (s *Service) checkInput(r *http.Request, id string, a *addRequest, snap *sn
 		return &alto.Error{Code: alto.ErrMissingField, Field: field,
 			Message: fmt.Sprintf("resource %q is a POST-mode resource: input holds its request", a.resourceID)}
 	}
-	mediaType, doc, err := s.evaluate(r, snap, target, a.input)
+	a.nameKey = make([]byte, 32)
+	rand.Read(a.nameKey)
+	mediaType, doc, err := s.evaluate(withNameKey(r, a.nameKey), snap, target, a.input)
 	if err != nil {
 		return inputError(field, err)
 	}
 	a.docType, a.doc, a.docSnap = mediaType, doc, snap
 	return nil
+}
+
+// withNameKey returns r with a context that carries the name key of a
+// substream (see server.WithNameKey).
+func withNameKey(r *http.Request, key []byte) *http.Request {
+	return r.WithContext(server.WithNameKey(r.Context(), key))
 }
 
 // inputError returns the error of an input that the resource rejected,

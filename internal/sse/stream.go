@@ -50,6 +50,7 @@ type substream struct {
 	docType string
 	docSnap *snapshot.Snapshot
 	sent    bool
+	nameKey []byte
 }
 
 // target is the version of a resource that a stream sends next.
@@ -426,6 +427,7 @@ func (st *stream) addSubstreams(req *updateRequest, snap *snapshot.Snapshot) []s
 			doc:         a.doc,
 			docType:     a.docType,
 			docSnap:     a.docSnap,
+			nameKey:     a.nameKey,
 		})
 	}
 	slices.SortFunc(st.subs, func(a, b *substream) int {
