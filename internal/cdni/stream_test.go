@@ -315,7 +315,6 @@ func serverOf(t *testing.T, d *daemon.Daemon) *testServer {
 	return &testServer{origin: u.Scheme + "://" + u.Host, client: &http.Client{}}
 }
 
-
 // urlPath returns the path of a URL.
 func urlPath(t *testing.T, rawURL string) string {
 	t.Helper()

@@ -115,10 +115,10 @@ type Service struct {
 	logger    *slog.Logger
 	// evaluate computes the response of a POST-mode resource to an
 	// input; nil when the service follows GET-mode resources only.
-	evaluate  Evaluator
-	counter   atomic.Uint64 // numbers streams in logs
-	failures  atomic.Uint64 // control requests for unknown streams
-	rejected  atomic.Uint64 // stream requests over the limits
+	evaluate Evaluator
+	counter  atomic.Uint64 // numbers streams in logs
+	failures atomic.Uint64 // control requests for unknown streams
+	rejected atomic.Uint64 // stream requests over the limits
 
 	mu        sync.Mutex         // guards the following fields
 	streams   map[string]*stream // by control ID
