@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalto/goalto/internal/altostats"
 	"github.com/goalto/goalto/internal/daemon"
@@ -51,6 +52,14 @@ func TestStats(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+	}
+	// A request is counted after its response has been sent.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(runCLI(t, map[string]string{"ALTO_TOKEN": "s3cret"}, "stats", "--management", mgmt).stdout, "requests   4") {
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not count 4 requests within 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600); err != nil {

@@ -81,6 +81,9 @@ func run(args []string) int {
 	}
 	cfg.Sources = append(cfg.Sources, bgp.Factory(bgpOpts))
 	sseCfg := sse.Config{MaxStreams: *maxStreams, MaxStreamsPerClient: *maxStreamsPerClient}
+	if reg, ok := cfg.Metrics.(*metrics.Registry); ok {
+		sseCfg.Registered = reg.UpdateStreams
+	}
 	if err := mgmt.apply(&cfg, &sseCfg, nil, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2

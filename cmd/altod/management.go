@@ -70,7 +70,13 @@ func (m *managementFlags) apply(cfg *daemon.Config, sseCfg *sse.Config, ds restc
 	}
 	stats := altostats.New(altostats.Config{Window: m.statsWindow})
 	events := restconf.NewEvents(logger)
-	sseCfg.Registered = func(s *sse.Service) { stats.AddStreams(s.Streams) }
+	prev := sseCfg.Registered
+	sseCfg.Registered = func(s *sse.Service) {
+		if prev != nil {
+			prev(s)
+		}
+		stats.AddStreams(s.Streams)
+	}
 	sseCfg.OnStreamLimit = func(id string, limit int) {
 		events.ResourceLimit(restconf.ResourceEvent{ResourceID: id, UpdStreamThreshold: uint64(limit)})
 	}

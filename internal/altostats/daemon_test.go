@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/altostats"
@@ -113,6 +114,24 @@ func (ts *testServer) readStats(t *testing.T) (server map[string]any, resources 
 	return v.Alto.Server.Stats, resources
 }
 
+// waitStats reads the statistics until the server has counted n
+// requests, because a request is counted after its response has been
+// sent. It fails after 10 s.
+func (ts *testServer) waitStats(t *testing.T, n int) (server map[string]any, resources map[string]map[string]any) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		server, resources = ts.readStats(t)
+		if server["num-total-req"] == strconv.Itoa(n) {
+			return server, resources
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server counted %v requests after 10 s, want %d", server["num-total-req"], n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestCountersMatchRequests(t *testing.T) {
 	ts := startServer(t, 0)
 	var mapBody []byte
@@ -137,7 +156,7 @@ func TestCountersMatchRequests(t *testing.T) {
 			mapBody = body
 		}
 	}
-	server, resources := ts.readStats(t)
+	server, resources := ts.waitStats(t, len(requests))
 	snap := ts.d.Handler().Snapshot()
 
 	checks := []struct {

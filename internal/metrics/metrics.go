@@ -68,7 +68,8 @@ type Registry struct {
 	reloads     *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
 
-	tips *tipsCollector
+	tips    *tipsCollector
+	streams *streamsCollector
 }
 
 // New returns a registry with every collector registered.
@@ -120,14 +121,15 @@ func New() *Registry {
 			Namespace: Namespace, Subsystem: "daemon", Name: "last_reload_success_timestamp_seconds",
 			Help: "Unix time at which the maps being served were published: at start, then at each successful reload.",
 		}),
-		tips: newTIPSCollector(),
+		tips:    newTIPSCollector(),
+		streams: newStreamsCollector(),
 	}
 	r.reloads.WithLabelValues(ReloadOK)
 	r.reloads.WithLabelValues(ReloadFailed)
 	r.collectors = []prometheus.Collector{
 		r.requests, r.altoErrors, r.duration, r.responseBytes,
 		r.pids, r.prefixes, r.costMapPIDs, r.costMapEntries, r.buildSeconds,
-		r.reloads, r.lastSuccess, r.tips,
+		r.reloads, r.lastSuccess, r.tips, r.streams,
 	}
 	r.reg.MustRegister(r.collectors...)
 	r.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

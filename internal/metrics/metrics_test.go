@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,9 @@ import (
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
+	"github.com/goalto/goalto/internal/sse"
 	"github.com/goalto/goalto/internal/tips"
 )
 
@@ -72,7 +75,9 @@ func start(t *testing.T) *harness {
 		ManagementListen: "127.0.0.1:0",
 		// As altod does: the TIPS service registered last replaces the
 		// one of DefaultServices, so that its views are counted.
-		Services: append(daemon.DefaultServices(), reg.TIPSRegistrar(tips.Config{})),
+		// The same holds for the update stream service, whose streams
+		// are counted.
+		Services: append(daemon.DefaultServices(), reg.TIPSRegistrar(tips.Config{}), sse.NewRegistrar(sse.Config{Registered: reg.UpdateStreams})),
 	})
 	h.origin = "http://" + h.d.Addr().String()
 	h.management = "http://" + h.d.ManagementAddr().String()
@@ -466,6 +471,10 @@ func TestUpdateStreamThroughObserver(t *testing.T) {
 		t.Fatalf("second event %+v, %v; want the full network map", ev, err)
 	}
 
+	if got := h.scrape(t).value("alto_sse_open_streams"); got != 1 {
+		t.Errorf("alto_sse_open_streams = %v with one stream open, want 1", got)
+	}
+
 	// A reload that moves a prefix sends a patch of a few hundred bytes.
 	writeFile(t, h.topology, fmt.Sprintf(topologyText, "[198.51.100.0/25]"))
 	if err := h.d.Reload(); err != nil {
@@ -511,5 +520,50 @@ func TestScrapeTIPSViews(t *testing.T) {
 	}
 	if s.find("alto_tips_pending_long_polls") == nil {
 		t.Error("alto_tips_pending_long_polls is not exported")
+	}
+}
+
+func TestLabelsIgnoreClientInput(t *testing.T) {
+	h := start(t)
+	hostile := []struct{ method, path, contentType, body string }{
+		{"BREW", "/coffee-pot", "", ""},
+		{"GET", "/networkmap/../../etc/passwd?x=1", "", ""},
+		{"GET", "/" + strings.Repeat("a", 300), "", ""},
+		{"POST", h.endpointCost.Path, "text/evil", "{}"},
+		{"POST", h.endpointCost.Path, alto.MediaTypeEndpointCostParams, `{"cost-type": {"cost-mode": "x-made-up", "cost-metric": "evil"}}`},
+		{"PATCH", h.networkMap.Path, "application/x-anything", "zzz"},
+	}
+	for _, rq := range hostile {
+		h.do(t, rq.method, h.origin+rq.path, rq.contentType, rq.body)
+	}
+	s := h.waitScrape(t, "every request counted", func(s scraped) bool {
+		return s.sum("alto_http_requests_total") >= float64(len(hostile))
+	})
+
+	resources := map[string]bool{server.ResourceUnknown: true}
+	for _, r := range h.d.Handler().Snapshot().Resources {
+		resources[r.ID] = true
+		resources[r.Path] = true // the root directory has no ID
+	}
+	allowed := map[string]func(string) bool{
+		"resource": func(v string) bool { return resources[v] || strings.HasPrefix(v, sse.DefaultControlPrefix) },
+		"method": func(v string) bool {
+			return slices.Contains([]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", server.MethodOther}, v)
+		},
+		"status_class": func(v string) bool { return len(v) == 3 && strings.HasSuffix(v, "xx") || v == "other" },
+		"code":         func(v string) bool { return strings.HasPrefix(v, "E_") || v == "other" },
+	}
+	for name, f := range s {
+		if !strings.HasPrefix(name, "alto_http_") {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				ok, known := allowed[l.GetName()]
+				if !known || !ok(l.GetValue()) {
+					t.Errorf("%s has label %s=%q, which the server does not define", name, l.GetName(), l.GetValue())
+				}
+			}
+		}
 	}
 }
