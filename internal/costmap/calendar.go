@@ -74,18 +74,20 @@ func (g *CalendarGrid) Value(i, j int) float64 {
 // In ordinal mode each interval is ranked separately over the selected
 // pairs, as RFC 7285 ranks single values.
 func (c *Calendar) Select(srcs, dsts []int, current int, ordinal bool) *CalendarGrid {
+	n := c.Intervals
 	g := &CalendarGrid{Cols: len(dsts), Rows: make([][]float64, len(srcs)*len(dsts))}
+	// One allocation holds the rows of all pairs.
+	values := make([]float64, len(g.Rows)*n)
 	for i, s := range srcs {
 		for j, d := range dsts {
 			v := c.Values(s, d)
 			if v == nil {
 				continue
 			}
-			row := make([]float64, c.Intervals)
-			for k := range row {
-				row[k] = v[(current+k)%c.Intervals]
-			}
-			g.Rows[i*len(dsts)+j] = row
+			p := i*len(dsts) + j
+			row := values[p*n : (p+1)*n : (p+1)*n]
+			copy(row[copy(row, v[current:]):], v[:current])
+			g.Rows[p] = row
 		}
 	}
 	if ordinal {
