@@ -96,6 +96,7 @@ func diffSources(ctx context.Context, oldSrc, newSrc string) ([]mapChange, error
 	if oldKind != newKind {
 		return nil, fmt.Errorf("cannot compare a %s (%s) with a %s (%s)", oldKind, oldSrc, newKind, newSrc)
 	}
+
 	if oldKind == "network-map" {
 		o, err := decodeNetworkMap(oldSrc, oldBody)
 		if err != nil {
@@ -132,6 +133,7 @@ func compareNetworkMaps(o, n *alto.NetworkMap) []mapChange {
 			out = append(out, mapChange{Change: changeAdded, Kind: "pid", Key: pid})
 		}
 	}
+
 	oldPIDs, newPIDs := prefixPIDs(o), prefixPIDs(n)
 	all := map[netip.Prefix]bool{}
 	for p := range oldPIDs {

@@ -93,7 +93,7 @@ func (e *restconfError) Error() string {
 }
 
 // do sends a request for a path below the server's base URL and returns
-// the body of a 2xx reply; any other reply is a *restconfError.
+// the body of a 2xx reply. Any other reply is a *restconfError.
 func (c *restconfClient) do(ctx context.Context, method, path string, body io.Reader) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {

@@ -79,6 +79,7 @@ func (a *app) printStats(ctx context.Context, c *restconfClient) error {
 		return err
 	}
 	fmt.Fprintln(a.stdout)
+
 	sort.Slice(srv.Resources, func(i, j int) bool { return srv.Resources[i].ID < srv.Resources[j].ID })
 	var rows [][]string
 	for _, r := range srv.Resources {

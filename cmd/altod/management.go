@@ -68,6 +68,7 @@ func (m *managementFlags) apply(cfg *daemon.Config, sseCfg *sse.Config, ds restc
 	if err != nil {
 		return err
 	}
+
 	stats := altostats.New(altostats.Config{Window: m.statsWindow})
 	events := restconf.NewEvents(logger)
 	prev := sseCfg.Registered
@@ -80,6 +81,7 @@ func (m *managementFlags) apply(cfg *daemon.Config, sseCfg *sse.Config, ds restc
 	sseCfg.OnStreamLimit = func(id string, limit int) {
 		events.ResourceLimit(restconf.ResourceEvent{ResourceID: id, UpdStreamThreshold: uint64(limit)})
 	}
+
 	rc := restconf.New(restconf.Config{Datastore: ds, State: stats, Modules: implementedModules, Operators: ops, Events: events, Logger: logger})
 	cfg.Stats, cfg.ManagementTLS = stats, tlsCfg
 	if cfg.ManagementHandlers == nil {

@@ -185,8 +185,8 @@ func countEntities(body []byte) int64 {
 	return int64(len(v.PropertyMap))
 }
 
-// u64 encodes a 64-bit YANG integer as RFC 7951, Section 6.1 asks: as a
-// JSON string.
+// u64 encodes a 64-bit YANG integer as a JSON string, which RFC 7951,
+// Section 6.1 requires.
 func u64(v uint64) string { return strconv.FormatUint(v, 10) }
 
 // timeticks returns a yang:timestamp: hundredths of a second since the

@@ -28,7 +28,6 @@ type testServer struct {
 	mgmt     string // of the management listener
 	stats    *altostats.Collector
 	events   *restconf.Events
-	maxAlto  int
 	shutdown func()
 }
 

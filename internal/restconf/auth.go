@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Role is what an operator may do through RESTCONF.
+// Role is the set of RESTCONF methods that an operator may use.
 type Role string
 
 // Roles of operators. A reader may use GET and HEAD and open event
@@ -136,8 +136,8 @@ func isWrite(method string) bool {
 	return true
 }
 
-// authorize returns the error to send for r, or nil when it may go on.
-// Without operators, anyone on the listener may read and nobody may
+// authorize returns the error to send for r, or nil when r is allowed.
+// Without operators, anyone on the listener may read and no one may
 // write.
 func (s *Server) authorize(r *http.Request) *restError {
 	if len(s.cfg.Operators) == 0 {

@@ -14,7 +14,7 @@ import (
 const EventStreamName = "alto-events"
 
 // subscriberBuffer bounds the notifications queued for one slow
-// subscriber; later ones are dropped for it and it is told so.
+// subscriber. Later ones are dropped for it, with a warning in the log.
 const subscriberBuffer = 64
 
 // ResourceEvent is the alto-resource-event notification of ietf-alto:

@@ -39,7 +39,7 @@ func parseContent(q url.Values) (string, *restError) {
 	}
 }
 
-// serveGet answers GET and HEAD of the data resource or a node below it
+// serveGet serves GET and HEAD of the data resource or a node below it
 // (RFC 8040, Section 4.3). The entity tag is that of the node's
 // configuration, whatever the content parameter, so that a client can
 // send it back in If-Match with a change.
@@ -122,7 +122,7 @@ func (s *Server) topTree(r *http.Request, segs []segment, content string) (map[s
 }
 
 // altoTree returns {"ietf-alto:alto": ...} with the configuration of the
-// Datastore, the state of State, or both, as content asks. Without
+// Datastore, the state of State, or both, as content selects. Without
 // either it is empty.
 func (s *Server) altoTree(r *http.Request, content string) (map[string]any, error) {
 	tree := map[string]any{}

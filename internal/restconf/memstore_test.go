@@ -13,7 +13,7 @@ import (
 )
 
 // memStore is a Datastore backed by a map of resources, as a test double
-// of the configuration packages. It knows two paths: ietf-alto:alto and
+// of the configuration packages. It supports two paths: ietf-alto:alto and
 // ietf-alto:alto/alto-server/resource=ID. A resource must have a
 // resource-type.
 type memStore struct {

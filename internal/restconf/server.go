@@ -36,7 +36,7 @@ type Config struct {
 	// Modules returns the modules of the YANG library; nil lists none.
 	Modules func() []Module
 	// Operators may use the interface. Without any, everyone on the
-	// listener may read and nobody may write.
+	// listener may read and no one may write.
 	Operators []Operator
 	// Events is the hub of the event stream; nil serves no stream.
 	Events *Events
@@ -95,13 +95,13 @@ func (s *Server) guard(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// serveHostMeta answers root resource discovery (RFC 8040, Section 3.1).
+// serveHostMeta serves root resource discovery (RFC 8040, Section 3.1).
 func serveHostMeta(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xrd+xml")
 	io.WriteString(w, "<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='restconf' href='"+RootPath+"'/>\n</XRD>\n")
 }
 
-// serveRoot answers the API resource (RFC 8040, Section 3.3), its
+// serveRoot serves the API resource (RFC 8040, Section 3.3), its
 // yang-library-version and operations children, and 404 for the rest.
 func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -193,6 +193,7 @@ func (s *Server) serveChange(w http.ResponseWriter, r *http.Request, path string
 			return
 		}
 	}
+
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	ctx := r.Context()
@@ -212,6 +213,7 @@ func (s *Server) serveChange(w http.ResponseWriter, r *http.Request, path string
 		writeErrors(w, &restError{status: http.StatusConflict, Type: errTypeApplication, Tag: "data-missing", Path: "/" + path, Message: "the target node does not exist"})
 		return
 	}
+
 	if err := s.apply(ctx, r.Method, path, body); err != nil {
 		s.fail(w, r, err)
 		return
@@ -287,7 +289,7 @@ func entityTag(body []byte) string {
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
-// fail answers a Datastore error.
+// fail sends the error response for a Datastore error.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var verr *ValidationError
 	if errors.As(err, &verr) {
