@@ -70,7 +70,7 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 		}},
 		&Node{Name: "cost-type", Module: "ietf-alto", Kind: List, Config: true, Keys: []string{"cost-type-name"}, Children: []*Node{
 			&Node{Name: "cost-context", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:performance-metrics"}, Children: []*Node{
-				&Node{Name: "cost-source", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "identityref", Base: "identityref", Identity: "ietf-alto:cost-source"}},
+				&Node{Name: "cost-source", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "identityref", Base: "identityref", Identity: "ietf-alto:cost-source"}},
 				&Node{Name: "parameters", Module: "ietf-alto", Kind: Container, Config: true, Children: []*Node{
 					&Node{Name: "parameters", Module: "ietf-alto", Kind: Choice, Config: true},
 				}},
@@ -83,7 +83,7 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 		&Node{Name: "data-source", Module: "ietf-alto", Kind: List, Config: true, Keys: []string{"source-id"}, Children: []*Node{
 			&Node{Name: "source-id", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "source-id", Base: "string", Length: []Interval{{"1", "18446744073709551615"}}}},
 			&Node{Name: "source-params", Module: "ietf-alto", Kind: Container, Config: true, Children: []*Node{
-				&Node{Name: "file-source-params", Module: "goalto-alto", Kind: Container, Config: true, When: "derived-from(../ietf-alto:source-type, \"goalto-alto:file-source\")", Children: []*Node{
+				&Node{Name: "file-source-params", Module: "goalto-alto", Kind: Container, Config: true, When: "derived-from(../../ietf-alto:source-type, \"goalto-alto:file-source\")", Children: []*Node{
 					&Node{Name: "path", Module: "goalto-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "string", Base: "string", Length: []Interval{{"1", "18446744073709551615"}}}},
 				}},
 			}},
@@ -436,9 +436,9 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 					}},
 				}},
 				&Node{Name: "calendar-attributes", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:cost-calendar"}, Children: []*Node{
-					&Node{Name: "cost-type-name", Module: "ietf-alto", Kind: LeafList, Config: true, MinElements: 1, Type: &Type{Name: "cost-type-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:cost-type/ietf-alto:cost-type-name", RequireInstance: true}},
-					&Node{Name: "number-of-intervals", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "uint32", Base: "uint32", Range: []Interval{{"1", "4294967295"}}}},
-					&Node{Name: "time-interval-size", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "decimal64", Base: "decimal64", Range: []Interval{{"-922337203685477.5808", "922337203685477.5807"}}, FractionDigits: 4}},
+					&Node{Name: "cost-type-name", Module: "ietf-alto", Kind: LeafList, Config: true, Type: &Type{Name: "cost-type-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:cost-type/ietf-alto:cost-type-name", RequireInstance: true}},
+					&Node{Name: "number-of-intervals", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "uint32", Base: "uint32", Range: []Interval{{"1", "4294967295"}}}},
+					&Node{Name: "time-interval-size", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "decimal64", Base: "decimal64", Range: []Interval{{"-922337203685477.5808", "922337203685477.5807"}}, FractionDigits: 4}},
 				}},
 				&Node{Name: "cost-constraints", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "boolean", Base: "boolean"}, Default: []string{"false"}},
 				&Node{Name: "cost-type-name", Module: "ietf-alto", Kind: LeafList, Config: true, MinElements: 1, Type: &Type{Name: "cost-type-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:cost-type/ietf-alto:cost-type-name", RequireInstance: true}},
@@ -460,9 +460,9 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 					}},
 				}},
 				&Node{Name: "calendar-attributes", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:cost-calendar"}, Children: []*Node{
-					&Node{Name: "cost-type-name", Module: "ietf-alto", Kind: LeafList, Config: true, MinElements: 1, Type: &Type{Name: "cost-type-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:cost-type/ietf-alto:cost-type-name", RequireInstance: true}},
-					&Node{Name: "number-of-intervals", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "uint32", Base: "uint32", Range: []Interval{{"1", "4294967295"}}}},
-					&Node{Name: "time-interval-size", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "decimal64", Base: "decimal64", Range: []Interval{{"-922337203685477.5808", "922337203685477.5807"}}, FractionDigits: 4}},
+					&Node{Name: "cost-type-name", Module: "ietf-alto", Kind: LeafList, Config: true, Type: &Type{Name: "cost-type-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:cost-type/ietf-alto:cost-type-name", RequireInstance: true}},
+					&Node{Name: "number-of-intervals", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "uint32", Base: "uint32", Range: []Interval{{"1", "4294967295"}}}},
+					&Node{Name: "time-interval-size", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "decimal64", Base: "decimal64", Range: []Interval{{"-922337203685477.5808", "922337203685477.5807"}}, FractionDigits: 4}},
 				}},
 				&Node{Name: "cost-constraints", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "boolean", Base: "boolean"}, Default: []string{"false"}},
 				&Node{Name: "cost-type-name", Module: "ietf-alto", Kind: LeafList, Config: true, MinElements: 1, Type: &Type{Name: "cost-type-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:cost-type/ietf-alto:cost-type-name", RequireInstance: true}},
@@ -482,6 +482,9 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 			}},
 			&Node{Name: "alto-networkmap-params", Module: "ietf-alto", Kind: Container, Config: true, When: "derived-from-or-self(../resource-type,\"ietf-alto:network-map\")", Children: []*Node{
 				&Node{Name: "algorithm", Module: "ietf-alto", Kind: Choice, Config: true, Mandatory: true, Children: []*Node{
+					&Node{Name: "filter", Module: "goalto-alto", Kind: Case, Config: true, Children: []*Node{
+						&Node{Name: "filter-algorithm", Module: "goalto-alto", Kind: Container, Config: true, Presence: true},
+					}},
 					&Node{Name: "pid-rule", Module: "goalto-alto", Kind: Case, Config: true, Children: []*Node{
 						&Node{Name: "pid-rule-algorithm", Module: "goalto-alto", Kind: Container, Config: true, Children: []*Node{
 							&Node{Name: "cost", Module: "goalto-alto", Kind: List, Config: true, Keys: []string{"cost-metric", "src", "dst"}, Children: []*Node{

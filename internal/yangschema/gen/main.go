@@ -161,7 +161,7 @@ func (g *gen) added(e *yang.Entry) map[string]*extra {
 		}
 		x.ifFeature = append(x.ifFeature, features(on, fs)...)
 		if when != nil {
-			x.when = append(x.when, qualify(on, when.Name))
+			x.when = append(x.when, fromParent(qualify(on, when.Name)))
 		}
 	}
 	for _, u := range usesOf(e.Node) {
@@ -522,4 +522,17 @@ func groupingNames(u *yang.Uses) []string {
 		out = append(out, groupingNames(nested)...)
 	}
 	return out
+}
+
+var relative = regexp.MustCompile(`\(\s*\.\./`)
+
+// fromParent rewrites the when condition of a uses or augment, whose
+// context node is the parent of the nodes it adds (RFC 7950, Sections
+// 7.17 and 7.21.5), to a condition on each added node. Every such
+// condition in the modules starts its paths with "../".
+func fromParent(xpath string) string {
+	if !relative.MatchString(xpath) {
+		panic(fmt.Sprintf("when %q: only paths starting with ../ can be moved to the added nodes", xpath))
+	}
+	return relative.ReplaceAllString(xpath, "(../../")
 }
