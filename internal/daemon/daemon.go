@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goalto/goalto/internal/altoconf"
 	"github.com/goalto/goalto/internal/cdni"
 	"github.com/goalto/goalto/internal/defaultnet"
 	"github.com/goalto/goalto/internal/netdef"
@@ -126,12 +127,46 @@ type Daemon struct {
 }
 
 // LoadDefinition reads the definition file, or returns the built-in
-// definition when path is empty.
+// definition when path is empty. The file is a network definition or a
+// configuration in the ietf-alto YANG model (package altoconf), told
+// apart by the top-level member "ietf-alto:alto" of the latter.
 func LoadDefinition(path string) (*netdef.Definition, error) {
 	if path == "" {
 		return defaultnet.Definition()
 	}
+	if altoconf.IsFile(path) {
+		c, err := altoconf.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return c.Def, nil
+	}
 	return netdef.Load(path)
+}
+
+// ApplyDefinition builds a snapshot from def beside the running one and
+// publishes it in one step, as a reload does. commit, when not nil, runs
+// after the build succeeds and before the snapshot is published, and
+// its error cancels the change; the configuration datastore saves the
+// configuration file there. On any error the running snapshot keeps
+// serving. Sources that the definition starts are not restarted.
+func (d *Daemon) ApplyDefinition(def *netdef.Definition, commit func() error) error {
+	d.buildMu.Lock()
+	defer d.buildMu.Unlock()
+	snap, err := snapshot.BuildLive(def, d.live())
+	if err == nil && commit != nil {
+		err = commit()
+	}
+	if err != nil {
+		d.logger.Error("configuration change rejected; the previous maps keep serving", "err", err)
+		d.observeReload(err)
+		return err
+	}
+	d.setStamps(fileStamps(d.cfg.Definition, def))
+	d.publish(snap)
+	d.observeReload(nil)
+	d.logger.Info("configuration change applied")
+	return nil
 }
 
 // Build reads a definition and builds a snapshot from it.

@@ -58,3 +58,16 @@ func Path(tb testing.TB, elem ...string) string {
 	}
 	return p
 }
+
+// Specs returns the path of a file or folder under the shared
+// specification texts, the folder specs beside the data directory, with
+// the skip and CI rules of Path.
+func Specs(tb testing.TB, elem ...string) string {
+	tb.Helper()
+	d := Path(tb)
+	p := filepath.Join(append([]string{filepath.Dir(d), "specs"}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		tb.Fatalf("specification texts: %v", err)
+	}
+	return p
+}
