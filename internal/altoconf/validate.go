@@ -137,12 +137,14 @@ func (v *validator) member(sn *yangschema.Node, k *yaml.Node, path string) *yang
 		return nil
 	}
 	c := sn.Child(mod, name)
+	if c == nil && !qualified {
+		if other := sn.Child("", name); other != nil {
+			v.fail(k, path+"/"+k.Value, RuleSyntax, fmt.Sprintf("write the member as %s:%s, with its module name (RFC 7951, Section 4)", other.Module, name))
+			return nil
+		}
+	}
 	if c == nil {
 		v.fail(k, path+"/"+k.Value, RuleUnknown, fmt.Sprintf("%s has no child node %s", sn.Path(), k.Value))
-		return nil
-	}
-	if !qualified && c.Module != sn.Module {
-		v.fail(k, path+"/"+k.Value, RuleSyntax, fmt.Sprintf("write the member as %s:%s, with its module name (RFC 7951, Section 4)", c.Module, name))
 		return nil
 	}
 	p := path + "/" + memberName(sn, c)

@@ -1,0 +1,116 @@
+package altoconf
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/goalto/goalto/internal/datadir"
+	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/snapshot"
+)
+
+// writeConfig writes the example configuration into a temporary
+// directory beside a link to the Abilene topology, after edit changes
+// its text, and returns its path.
+func writeConfig(t *testing.T, name string, edit func(string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Symlink(datadir.Path(t, "topology-zoo", "Abilene.graphml"), filepath.Join(dir, "Abilene.graphml")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/abilene.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if edit != nil {
+		text = edit(text)
+	}
+	if strings.HasSuffix(name, ".yaml") {
+		var v any
+		if err := yaml.Unmarshal([]byte(text), &v); err != nil {
+			t.Fatal(err)
+		}
+		out, err := yaml.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = string(out)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadExample(t *testing.T) {
+	for _, name := range []string{"alto.json", "alto.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			c, err := Load(writeConfig(t, name, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.YAML != strings.HasSuffix(name, ".yaml") {
+				t.Errorf("YAML = %v", c.YAML)
+			}
+			if c.Listen != "127.0.0.1:8181" {
+				t.Errorf("Listen = %q, want 127.0.0.1:8181", c.Listen)
+			}
+			d := c.Def
+			if d.NetworkMap.ResourceID != "default-network-map" || d.NetworkMap.Rule != netdef.PIDsByGroup || d.NetworkMap.DefaultPID != "default" {
+				t.Errorf("network map = %+v", d.NetworkMap)
+			}
+			if len(d.Groups) != 2 || d.Groups[1].Properties["priv:site"] != "nyc" {
+				t.Errorf("groups = %+v", d.Groups)
+			}
+			want := map[string]string{
+				"default-network-map": netdef.TypeNetworkMap, "routing-cost-map": netdef.TypeCostMap,
+				"filtered-cost-map": netdef.TypeFilteredCostMap, "endpoint-cost": netdef.TypeEndpointCost,
+				"endpoint-property": netdef.TypeEndpointProperty, "update-stream": netdef.TypeUpdateStream,
+			}
+			if len(d.Resources) != len(want) {
+				t.Errorf("%d resources, want %d", len(d.Resources), len(want))
+			}
+			for _, r := range d.Resources {
+				if want[r.ID] != r.Type {
+					t.Errorf("resource %s has type %s, want %s", r.ID, r.Type, want[r.ID])
+				}
+			}
+			if ct := d.CostTypes["num-delay"]; ct.Metric != "delay-ow" || ct.Context == nil || ct.Context.Source != "estimation" {
+				t.Errorf("cost type num-delay = %+v", ct)
+			}
+			snap, err := snapshot.Build(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if snap.Stats.PIDs != 3 {
+				t.Errorf("%d PIDs, want 3", snap.Stats.PIDs)
+			}
+		})
+	}
+}
+
+func TestIs(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want bool
+	}{
+		{"json config", `{"ietf-alto:alto": {}}`, true},
+		{"yaml config", "ietf-alto:alto:\n  alto-server: {}\n", true},
+		{"definition", "topology: a.graphml\n", false},
+		{"not yaml", "{", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Is([]byte(tc.data)); got != tc.want {
+				t.Errorf("Is = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
