@@ -69,13 +69,13 @@ func memberKey(st step) string {
 	return memberName(p, st.node)
 }
 
-// locate finds the data node of the last step below top, the mapping of
-// the top-level object. It returns the node, the node that holds it (a
+// locate finds the data node of the last step below top, the data node
+// of the first step (the value of TopMember). It returns the node, the node that holds it (a
 // mapping, or the sequence of a list) and its index in the holder's
 // Content, or nil when it does not exist.
 func locate(top *yaml.Node, steps []step) (n, holder *yaml.Node, idx int) {
 	n, holder, idx = top, nil, -1
-	for _, st := range steps {
+	for _, st := range steps[1:] {
 		i := memberIndex(n, st)
 		if i < 0 {
 			return nil, nil, -1

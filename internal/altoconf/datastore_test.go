@@ -1,0 +1,233 @@
+package altoconf_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/goalto/goalto/internal/altoconf"
+	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/datadir"
+	"github.com/goalto/goalto/internal/restconf"
+)
+
+// serve starts altod on the example configuration, on a loopback port
+// chosen by the system, and returns the daemon, its datastore and the
+// configuration file.
+func serve(t *testing.T) (*daemon.Daemon, *altoconf.Datastore, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Symlink(datadir.Path(t, "topology-zoo", "Abilene.graphml"), filepath.Join(dir, "Abilene.graphml")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/abilene.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "alto.json")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := daemon.Start(daemon.Config{Definition: file, Listen: "127.0.0.1:0", ReloadInterval: -1,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Shutdown(context.Background()) })
+	ds, err := altoconf.NewDatastore(file, d.ApplyDefinition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, ds, file
+}
+
+// resources returns the resource IDs of the directory that altod serves.
+func resources(t *testing.T, d *daemon.Daemon) map[string]bool {
+	t.Helper()
+	resp, err := http.Get(d.IRDURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ird struct {
+		Resources map[string]json.RawMessage `json:"resources"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&ird); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for id := range ird.Resources {
+		out[id] = true
+	}
+	return out
+}
+
+const hopMap = `{"ietf-alto:resource": [{"resource-id": "hop-cost-map", "resource-type": "cost-map",
+  "alto-costmap-params": {"cost-type-name": ["num-hop"], "goalto-alto:topology-cost-algorithm": {}}}]}`
+
+func TestDatastoreReplaceAndDelete(t *testing.T) {
+	d, ds, file := serve(t)
+	ctx := context.Background()
+	path := "ietf-alto:alto/alto-server/resource=hop-cost-map"
+	if _, err := ds.Get(ctx, path, true); !errors.Is(err, restconf.ErrNotFound) {
+		t.Fatalf("Get before PUT = %v, want ErrNotFound", err)
+	}
+	if err := ds.Replace(ctx, path, []byte(hopMap)); err != nil {
+		t.Fatal(err)
+	}
+	if !resources(t, d)["hop-cost-map"] {
+		t.Error("the directory lacks the new cost map")
+	}
+	saved, err := altoconf.Load(file)
+	if err != nil {
+		t.Fatalf("the saved file does not load: %v", err)
+	}
+	if !hasResource(saved, "hop-cost-map") {
+		t.Error("the saved file lacks the new cost map")
+	}
+	got, err := ds.Get(ctx, path, true)
+	if err != nil || !strings.Contains(string(got), `"resource-id":"hop-cost-map"`) || !strings.HasPrefix(string(got), `{"ietf-alto:resource":[`) {
+		t.Errorf("Get = %s, %v", got, err)
+	}
+
+	if err := ds.Delete(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if resources(t, d)["hop-cost-map"] {
+		t.Error("the directory still lists the deleted cost map")
+	}
+	if saved, _ := altoconf.Load(file); saved == nil || hasResource(saved, "hop-cost-map") {
+		t.Error("the saved file still has the deleted cost map")
+	}
+}
+
+func hasResource(c *altoconf.Config, id string) bool {
+	for _, r := range c.Def.Resources {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDatastoreRejectsInvalidChange(t *testing.T) {
+	d, ds, file := serve(t)
+	ctx := context.Background()
+	before, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirBefore := resources(t, d)
+	tests := []struct {
+		name, path, body, tag string
+	}{
+		{"missing cost type", "ietf-alto:alto/alto-server/resource=bad", `{"ietf-alto:resource": [{"resource-id": "bad", "resource-type": "cost-map",
+		  "alto-costmap-params": {"cost-type-name": ["nope"], "goalto-alto:topology-cost-algorithm": {}}}]}`, "data-missing"},
+		{"key differs from path", "ietf-alto:alto/alto-server/resource=other", hopMap, "invalid-value"},
+		{"not JSON", "ietf-alto:alto/alto-server/resource=x", `{`, "malformed-message"},
+		{"unsupported module", "ietf-alto:alto/alto-server/server-discovery", `{"ietf-alto:server-discovery": {"example-alto-server-discovery:irr-params": {"aut-num": 64496}}}`, "unknown-namespace"},
+		{"netdef check", "ietf-alto:alto/alto-server/cost-type=num-routing", `{"ietf-alto:cost-type": [{"cost-type-name": "num-routing", "cost-mode": "numerical", "cost-metric": "routingcost", "cost-context": {"cost-source": "sla"}}]}`, "operation-not-supported"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ds.Replace(ctx, tc.path, []byte(tc.body))
+			var ve *restconf.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Replace = %v, want a ValidationError", err)
+			}
+			if len(ve.Problems) == 0 || ve.Problems[0].Tag != tc.tag {
+				t.Errorf("problems = %+v, want tag %s", ve.Problems, tc.tag)
+			}
+		})
+	}
+	if err := ds.Delete(ctx, "ietf-alto:alto/alto-server/cost-type=num-routing"); err == nil {
+		t.Error("deleting a cost type in use succeeded")
+	}
+	after, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Error("a rejected change rewrote the configuration file")
+	}
+	if got := resources(t, d); len(got) != len(dirBefore) {
+		t.Errorf("the directory changed: %v, was %v", got, dirBefore)
+	}
+}
+
+// TestDatastoreConcurrentMerges merges groups from several goroutines
+// while clients read the network map: every merge is kept, and no
+// request fails.
+func TestDatastoreConcurrentMerges(t *testing.T) {
+	d, ds, file := serve(t)
+	ctx := context.Background()
+	nmURL := strings.TrimSuffix(d.IRDURL(), "/directory") + "/networkmap"
+	const n = 6
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n+1)
+	stop := make(chan struct{})
+	var reads sync.WaitGroup
+	reads.Add(1)
+	go func() {
+		defer reads.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			resp, err := http.Get(nmURL)
+			if err != nil {
+				errs <- err
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				errs <- fmt.Errorf("GET network map: %s", resp.Status)
+				return
+			}
+		}
+	}()
+	path := "ietf-alto:alto/alto-server/resource=default-network-map/alto-networkmap-params/goalto-alto:pid-rule-algorithm"
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"goalto-alto:pid-rule-algorithm": {"group": [{"pid": "site%d", "node": "%d", "prefix": ["198.51.100.%d/32"]}]}}`, i, i+4, i)
+			if err := ds.Merge(ctx, path, []byte(body)); err != nil {
+				errs <- err
+			}
+			// An invalid change beside them, refused without harm.
+			if err := ds.Merge(ctx, path, []byte(`{"goalto-alto:pid-rule-algorithm": {"rule": "nodes"}}`)); err == nil {
+				errs <- errors.New("an invalid rule was accepted")
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	reads.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	c, err := altoconf.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(c.Def.Groups); got != 2+n {
+		t.Errorf("%d groups saved, want %d", got, 2+n)
+	}
+	if got := d.Handler().Snapshot().Stats.PIDs; got != 3+n {
+		t.Errorf("%d PIDs served, want %d", got, 3+n)
+	}
+}
