@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/goalto/goalto/internal/altoconf"
 	"github.com/goalto/goalto/internal/bgp"
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/metrics"
@@ -31,8 +32,8 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("altod", flag.ContinueOnError)
 	var cfg daemon.Config
 	var level slog.Level
-	fs.StringVar(&cfg.Listen, "listen", daemon.DefaultListen, "TCP `address` to serve ALTO on (host:port; port 0 picks a free one)")
-	fs.StringVar(&cfg.Definition, "config", "", "network definition `file` (YAML or JSON); empty serves the built-in LHCONE network")
+	fs.StringVar(&cfg.Listen, "listen", daemon.DefaultListen, "TCP `address` to serve ALTO on (host:port; port 0 picks a free one); without it, the listen address of an ietf-alto configuration replaces the default")
+	fs.StringVar(&cfg.Definition, "config", "", "network definition or ietf-alto configuration `file` (YAML or JSON); empty serves the built-in LHCONE network")
 	fs.DurationVar(&cfg.ReloadInterval, "reload-interval", daemon.DefaultReloadInterval, "how often to check the input files for changes; 0 or less disables")
 	fs.Int64Var(&cfg.Limits.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest accepted request body, in bytes")
 	fs.IntVar(&cfg.Limits.MaxPIDs, "max-pids", server.DefaultMaxPIDs, "most PIDs in one list of a filtered map request")
@@ -92,6 +93,10 @@ func run(args []string) int {
 	if *check {
 		return checkDefinition(cfg.Definition)
 	}
+	if err := configListen(fs, &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "altod:", err)
+		return 1
+	}
 
 	// Catch signals before printing the URL, so that a SIGTERM sent by a
 	// process that reads the URL always gets a graceful shutdown.
@@ -125,6 +130,25 @@ func run(args []string) int {
 			return 0
 		}
 	}
+}
+
+// configListen takes the listen address of an ietf-alto configuration
+// (listen/http/tcp-server-parameters/local-bind) unless --listen is
+// given.
+func configListen(fs *flag.FlagSet, cfg *daemon.Config) error {
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "listen" })
+	if explicit || cfg.Definition == "" || !altoconf.IsFile(cfg.Definition) {
+		return nil
+	}
+	c, err := altoconf.Load(cfg.Definition)
+	if err != nil {
+		return err
+	}
+	if c.Listen != "" {
+		cfg.Listen = c.Listen
+	}
+	return nil
 }
 
 func checkDefinition(path string) int {

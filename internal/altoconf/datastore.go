@@ -32,20 +32,32 @@ type ApplyFunc func(def *netdef.Definition, commit func() error) error
 // then swapped in; an invalid change is a *restconf.ValidationError and
 // changes nothing. Changes are serialised.
 type Datastore struct {
+	mu    sync.Mutex // guards the following fields and serialises changes
 	apply ApplyFunc
-
-	mu  sync.Mutex // guards cur and serialises changes
-	cur *Config
+	cur   *Config
 }
 
+// errStarting rejects changes before SetApply.
+var errStarting = errors.New("the server is starting: try again once it serves")
+
 // NewDatastore loads the configuration file at path; apply applies each
-// accepted change to the running server.
+// accepted change to the running server. apply may be nil and set later
+// with SetApply, for a server that starts after its datastore; until
+// then changes fail.
 func NewDatastore(path string, apply ApplyFunc) (*Datastore, error) {
 	c, err := Load(path)
 	if err != nil {
 		return nil, err
 	}
 	return &Datastore{apply: apply, cur: c}, nil
+}
+
+// SetApply sets the function that applies changes to the running
+// server.
+func (s *Datastore) SetApply(apply ApplyFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apply = apply
 }
 
 // Config returns the running configuration.
@@ -139,6 +151,9 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.apply == nil {
+		return errStarting
+	}
 	doc := deepCopy(s.cur.Doc)
 	if err := edit(topOf(doc), steps); err != nil {
 		return err
