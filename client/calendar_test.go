@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -58,18 +59,6 @@ func wantCalendar(t *testing.T, pattern []float64, a *alto.CalendarResponseAttri
 	return out
 }
 
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func newCalendarClient(t *testing.T) *client.Client {
 	t.Helper()
 	c, err := client.New(alttest.Start(t, calendarDir+"network.yaml"))
@@ -102,7 +91,7 @@ func TestFilteredCostMapCalendar(t *testing.T) {
 				t.Fatalf("costs = %+v, want 1", got)
 			}
 			want := wantCalendar(t, readCalendar(t, "fcm-calendar.yaml", "num-routingcost", "PID1", dst), a)
-			if !equalFloats(got[0].Calendar, want) {
+			if !slices.Equal(got[0].Calendar, want) {
 				t.Errorf("calendar = %v, want %v", got[0].Calendar, want)
 			}
 		})
@@ -125,32 +114,33 @@ func TestEndpointCostCalendarMultiCost(t *testing.T) {
 		t.Fatalf("costs = %+v, want 3", got)
 	}
 
-	t.Run("routingcost calendar", func(t *testing.T) {
-		a := m.Attributes(0)
-		if a == nil || a.TimeIntervalSize != 3600 || a.NumberOfIntervals != 24 {
-			t.Fatalf("attributes = %+v, want 24 intervals of 3600 s", a)
-		}
-		want := wantCalendar(t, readCalendar(t, "ecs-routingcost.yaml", "num-routingcost", "PID1", "PID2"), a)
-		if !equalFloats(got[0].Calendar, want) {
-			t.Errorf("calendar = %v, want %v", got[0].Calendar, want)
-		}
-	})
+	calendars := []struct {
+		name, file, costType string
+		index                int
+		size                 float64
+		intervals            int
+	}{
+		{"routingcost calendar", "ecs-routingcost.yaml", "num-routingcost", 0, 3600, 24},
+		{"tput calendar", "ecs-throughputrating.yaml", "num-throughputrating", 2, 60, 60},
+	}
+	for _, tc := range calendars {
+		t.Run(tc.name, func(t *testing.T) {
+			a := m.Attributes(tc.index)
+			if a == nil || a.TimeIntervalSize != tc.size || a.NumberOfIntervals != tc.intervals {
+				t.Fatalf("attributes = %+v, want %d intervals of %v s", a, tc.intervals, tc.size)
+			}
+			want := wantCalendar(t, readCalendar(t, tc.file, tc.costType, "PID1", "PID2"), a)
+			if !slices.Equal(got[tc.index].Calendar, want) {
+				t.Errorf("calendar = %v, want %v", got[tc.index].Calendar, want)
+			}
+		})
+	}
 	t.Run("delay-ow single value", func(t *testing.T) {
 		if m.Attributes(1) != nil {
 			t.Errorf("attributes = %+v, want none for calendared false", m.Attributes(1))
 		}
 		if got[1].Calendar != nil || got[1].Value == nil || *got[1].Value != 30 {
 			t.Errorf("delay-ow = %+v, want the single value 30 of the cost map", got[1])
-		}
-	})
-	t.Run("tput calendar", func(t *testing.T) {
-		a := m.Attributes(2)
-		if a == nil || a.TimeIntervalSize != 60 || a.NumberOfIntervals != 60 {
-			t.Fatalf("attributes = %+v, want 60 intervals of 60 s", a)
-		}
-		want := wantCalendar(t, readCalendar(t, "ecs-throughputrating.yaml", "num-throughputrating", "PID1", "PID2"), a)
-		if !equalFloats(got[2].Calendar, want) {
-			t.Errorf("calendar = %v, want %v", got[2].Calendar, want)
 		}
 	})
 }

@@ -45,16 +45,29 @@ func predicates(t *testing.T, list ...string) []alto.Constraint {
 	return cs
 }
 
+// pairCount returns the number of source and destination pairs of a
+// cost map.
+func pairCount[V any](costs map[string]map[string]V) int {
+	n := 0
+	for _, row := range costs {
+		n += len(row)
+	}
+	return n
+}
+
+// checkRowCount fails unless a table has one row per pair and at least
+// one row.
+func checkRowCount(t *testing.T, rows [][]string, pairs int) {
+	t.Helper()
+	if len(rows) != pairs || pairs == 0 {
+		t.Fatalf("%d rows, want %d pairs", len(rows), pairs)
+	}
+}
+
 // checkMultiCostRows compares a multi-cost table with the costs of m.
 func checkMultiCostRows(t *testing.T, rows [][]string, m *client.MultiCostMap) {
 	t.Helper()
-	want := 0
-	for _, row := range m.Costs {
-		want += len(row)
-	}
-	if len(rows) != want || want == 0 {
-		t.Fatalf("%d rows, want %d pairs", len(rows), want)
-	}
+	checkRowCount(t, rows, pairCount(m.Costs))
 	for _, row := range rows {
 		costs := m.Costs[row[0]][row[1]]
 		if len(row) != 2+len(costs) {
@@ -105,13 +118,7 @@ func TestCostMapTestableConstraint(t *testing.T) {
 	}
 	out := runOK(t, url, "costmap", "filter", "--list", "--cost-type", "num-routingcost", "--testable", "hopcount/numerical", "--constraint", "[0] le 2")
 	_, rows := tableRows(t, out)
-	want := 0
-	for _, row := range m.CostMap {
-		want += len(row)
-	}
-	if len(rows) != want || want == 0 {
-		t.Fatalf("%d rows, want %d pairs", len(rows), want)
-	}
+	checkRowCount(t, rows, pairCount(m.CostMap))
 	for _, row := range rows {
 		if cost, ok := m.CostMap[row[0]][row[1]]; !ok || formatCost(cost) != row[2] {
 			t.Errorf("row %v, want cost %v", row, cost)

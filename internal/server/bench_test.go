@@ -603,29 +603,42 @@ func baselineECS(f *benchFullTable) http.HandlerFunc {
 // benchCostMapNodes is the size of the synthetic cost map topology.
 const benchCostMapNodes = 1000
 
-var (
-	costMapOnce    sync.Once
-	costMapFixture *snapshot.Snapshot
-	costMapErr     error
-)
+// onceFixture builds a benchmark snapshot at most once per test binary,
+// in a temporary folder that is removed after the build.
+type onceFixture struct {
+	name  string
+	build func(dir string) (*snapshot.Snapshot, error)
+	once  sync.Once
+	snap  *snapshot.Snapshot
+	err   error
+}
+
+// load returns the snapshot, building it on the first call.
+func (f *onceFixture) load(b *testing.B) *snapshot.Snapshot {
+	b.Helper()
+	f.once.Do(func() {
+		dir, err := os.MkdirTemp("", "goalto-bench-")
+		if err != nil {
+			f.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		f.snap, f.err = f.build(dir)
+	})
+	if f.err != nil {
+		b.Fatalf("%s fixture: %v", f.name, f.err)
+	}
+	return f.snap
+}
+
+// costMapFixture is the synthetic 1,000-node network of buildBenchCostMap.
+var costMapFixture = &onceFixture{name: "cost map", build: buildBenchCostMap}
 
 // loadBenchCostMap returns a snapshot of a synthetic 1,000-node network
 // (see buildBenchCostMap), built once per test binary.
 func loadBenchCostMap(b *testing.B) *snapshot.Snapshot {
 	b.Helper()
-	costMapOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "goalto-bench-")
-		if err != nil {
-			costMapErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		costMapFixture, costMapErr = buildBenchCostMap(dir)
-	})
-	if costMapErr != nil {
-		b.Fatalf("cost map fixture: %v", costMapErr)
-	}
-	return costMapFixture
+	return costMapFixture.load(b)
 }
 
 // buildBenchCostMap builds a synthetic network, not a real one. Its 1,000

@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/goalto/goalto/alto"
@@ -23,9 +21,8 @@ const (
 )
 
 var (
-	perfBenchOnce    sync.Once
-	perfBenchFixture *snapshot.Snapshot
-	perfBenchErr     error
+	// perfFixture is the network of buildBenchPerf.
+	perfFixture = &onceFixture{name: "performance metrics", build: buildBenchPerf}
 
 	benchRouting = alto.CostType{Mode: alto.CostModeNumerical, Metric: alto.CostMetricRoutingCost}
 	benchHops    = alto.CostType{Mode: alto.CostModeNumerical, Metric: alto.CostMetricHopCount}
@@ -36,19 +33,7 @@ var (
 // once per test binary.
 func loadBenchPerf(b *testing.B) *snapshot.Snapshot {
 	b.Helper()
-	perfBenchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "goalto-bench-")
-		if err != nil {
-			perfBenchErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		perfBenchFixture, perfBenchErr = buildBenchPerf(dir)
-	})
-	if perfBenchErr != nil {
-		b.Fatalf("performance metrics fixture: %v", perfBenchErr)
-	}
-	return perfBenchFixture
+	return perfFixture.load(b)
 }
 
 // buildBenchPerf builds the synthetic 1,000-node ring with chords of

@@ -46,13 +46,7 @@ func TestCostModeErrors(t *testing.T) {
 			if tt.legacy {
 				h = legacy
 			}
-			h.t = t
-			media := mediaCostFilter
-			if strings.Contains(tt.path, "endpointcost") {
-				media = mediaECSParams
-			}
-			resp, body := h.postMedia(tt.path, media, tt.body)
-			e := checkALTOErrorResponse(t, "POST "+tt.path+" "+tt.body, resp, body)
+			e := postForError(t, h, tt.path, tt.body)
 			checkALTOError(t, e, alto.ErrInvalidFieldValue, tt.field, tt.value)
 			if !strings.Contains(e.Message, tt.wantText) {
 				t.Errorf("message %q does not mention %q", e.Message, tt.wantText)

@@ -4,40 +4,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/snapshot"
 )
 
-var (
-	multiCostOnce    sync.Once
-	multiCostFixture *snapshot.Snapshot
-	multiCostErr     error
-)
+// multiCostFixture is the network of buildBenchMultiCost.
+var multiCostFixture = &onceFixture{name: "multi-cost", build: buildBenchMultiCost}
 
 // loadBenchMultiCost returns a snapshot of the synthetic 1,000-node ring
 // of buildBenchCostMap with a filtered cost map that offers RFC 8189
 // requests of up to 3 cost types, built once per test binary.
 func loadBenchMultiCost(b *testing.B) *snapshot.Snapshot {
 	b.Helper()
-	multiCostOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "goalto-bench-")
-		if err != nil {
-			multiCostErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		multiCostFixture, multiCostErr = buildBenchMultiCost(dir)
-	})
-	if multiCostErr != nil {
-		b.Fatalf("multi-cost fixture: %v", multiCostErr)
-	}
-	return multiCostFixture
+	return multiCostFixture.load(b)
 }
 
 // buildBenchMultiCost builds the ring with chords of buildBenchCostMap,

@@ -61,6 +61,19 @@ directory: /directory`
 	return multi, legacy
 }
 
+// postForError posts body to path on h, with the request media type of
+// the path, and returns the ALTO error of the response.
+func postForError(t *testing.T, h *httpHarness, path, body string) *alto.Error {
+	t.Helper()
+	h.t = t
+	media := mediaCostFilter
+	if strings.Contains(path, "endpointcost") {
+		media = mediaECSParams
+	}
+	resp, got := h.postMedia(path, media, body)
+	return checkALTOErrorResponse(t, "POST "+path+" "+body, resp, got)
+}
+
 // postMedia sends a POST request with the given request media type.
 func (h *httpHarness) postMedia(path, media, body string) (*http.Response, []byte) {
 	h.t.Helper()
@@ -178,13 +191,7 @@ func TestMultiCostErrors(t *testing.T) {
 			if tt.legacy {
 				h = legacy
 			}
-			h.t = t
-			media := mediaCostFilter
-			if strings.Contains(tt.path, "endpointcost") {
-				media = mediaECSParams
-			}
-			resp, body := h.postMedia(tt.path, media, tt.body)
-			e := checkALTOErrorResponse(t, "POST "+tt.path+" "+tt.body, resp, body)
+			e := postForError(t, h, tt.path, tt.body)
 			checkALTOError(t, e, tt.code, tt.field, tt.value)
 		})
 	}

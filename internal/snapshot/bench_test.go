@@ -42,6 +42,13 @@ resources:
   - {id: filtered-network-map, type: filtered-network-map, path: /networkmap/filtered}
   - {id: endpoint-property, type: endpoint-property, path: /endpointprop/lookup}
 `, strconv.Quote(table))
+	return loadBenchDefinition(b, text)
+}
+
+// loadBenchDefinition writes a definition to a temporary file and loads
+// it.
+func loadBenchDefinition(b *testing.B, text string) *netdef.Definition {
+	b.Helper()
 	path := filepath.Join(b.TempDir(), "definition.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		b.Fatal(err)

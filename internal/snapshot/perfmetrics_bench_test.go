@@ -2,7 +2,6 @@ package snapshot_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,15 +41,7 @@ func kdlDefinition(b *testing.B, costTypes string, names []string) *netdef.Defin
 	fmt.Fprintf(&text, "cost-types:\n  num-routing: {cost-mode: numerical, cost-metric: routingcost}\n%s", costTypes)
 	fmt.Fprintf(&text, "resources:\n  - {id: default-network-map, type: network-map, path: /networkmap}\n")
 	fmt.Fprintf(&text, "  - {id: filtered-cost-map, type: filtered-cost-map, path: /costmap/filtered, cost-types: [%s]}\n", strings.Join(names, ", "))
-	file := filepath.Join(b.TempDir(), "definition.yaml")
-	if err := os.WriteFile(file, []byte(text.String()), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	def, err := netdef.Load(file)
-	if err != nil {
-		b.Fatalf("loading definition: %v", err)
-	}
-	return def
+	return loadBenchDefinition(b, text.String())
 }
 
 // BenchmarkBuildKdlPerformanceMetrics measures snapshot.Build of Kdl with
