@@ -641,6 +641,32 @@ func loadBenchCostMap(b *testing.B) *snapshot.Snapshot {
 	return costMapFixture.load(b)
 }
 
+// benchRing returns the topology of buildBenchCostMap as a goalto YAML
+// topology. With perf, every link also has a latency (1 to 11 ms) and a
+// capacity (1 to 10 Gbit/s).
+func benchRing(perf bool) string {
+	var topo strings.Builder
+	topo.WriteString("name: ring-with-chords\nnodes:\n")
+	for i := range benchCostMapNodes {
+		fmt.Fprintf(&topo, "  - {id: n%d, prefixes: [10.%d.%d.0/24]}\n", i, i>>8, i&0xff)
+	}
+	topo.WriteString("links:\n")
+	link := func(from, to, metric, latency, capacity int) {
+		fmt.Fprintf(&topo, "  - {from: n%d, to: n%d, metric: %d", from, to, metric)
+		if perf {
+			fmt.Fprintf(&topo, ", latency: %d, capacity: %d", latency, capacity)
+		}
+		topo.WriteString("}\n")
+	}
+	for i := range benchCostMapNodes {
+		link(i, (i+1)%benchCostMapNodes, 1+i%4, 1+i%7, 1_000_000_000*(1+i%3))
+		if i%3 == 0 {
+			link(i, (7*i+13)%benchCostMapNodes, 2+i%5, 3+i%11, 10_000_000_000)
+		}
+	}
+	return topo.String()
+}
+
 // buildBenchCostMap builds a synthetic network, not a real one. Its 1,000
 // nodes n0 to n999 form a ring, where link i to i+1 has metric 1 + i mod 4.
 // Every third node i has a chord to node 7i+13 mod 1,000 of metric
@@ -648,18 +674,7 @@ func loadBenchCostMap(b *testing.B) *snapshot.Snapshot {
 // node rule makes it one PID, so the full numerical routing cost map has
 // 1,000,000 entries.
 func buildBenchCostMap(dir string) (*snapshot.Snapshot, error) {
-	var topo strings.Builder
-	topo.WriteString("name: ring-with-chords\nnodes:\n")
-	for i := range benchCostMapNodes {
-		fmt.Fprintf(&topo, "  - {id: n%d, prefixes: [10.%d.%d.0/24]}\n", i, i>>8, i&0xff)
-	}
-	topo.WriteString("links:\n")
-	for i := range benchCostMapNodes {
-		fmt.Fprintf(&topo, "  - {from: n%d, to: n%d, metric: %d}\n", i, (i+1)%benchCostMapNodes, 1+i%4)
-		if i%3 == 0 {
-			fmt.Fprintf(&topo, "  - {from: n%d, to: n%d, metric: %d}\n", i, (7*i+13)%benchCostMapNodes, 2+i%5)
-		}
-	}
+	topo := benchRing(false)
 	definition := `topology: ring.yaml
 network-map:
   pids: node
@@ -668,7 +683,7 @@ resources:
   - {id: num-routing-cost-map, type: cost-map, path: /costmap/num/routingcost, cost-types: [num-routing]}
   - {id: filtered-cost-map, type: filtered-cost-map, path: /costmap/filtered, cost-types: [num-routing, num-hop]}
 `
-	return buildBenchSnapshot(dir, map[string]string{"ring.yaml": topo.String(), "definition.yaml": definition})
+	return buildBenchSnapshot(dir, map[string]string{"ring.yaml": topo, "definition.yaml": definition})
 }
 
 // BenchmarkCostMap1000GET fetches the full numerical routing cost map of

@@ -42,18 +42,7 @@ func loadBenchPerf(b *testing.B) *snapshot.Snapshot {
 // The filtered cost map takes all three in one request. The endpoint
 // cost service also has a calendar of 24 hourly intervals for each.
 func buildBenchPerf(dir string) (*snapshot.Snapshot, error) {
-	var topo strings.Builder
-	topo.WriteString("name: ring-with-chords\nnodes:\n")
-	for i := range benchCostMapNodes {
-		fmt.Fprintf(&topo, "  - {id: n%d, prefixes: [10.%d.%d.0/24]}\n", i, i>>8, i&0xff)
-	}
-	topo.WriteString("links:\n")
-	for i := range benchCostMapNodes {
-		fmt.Fprintf(&topo, "  - {from: n%d, to: n%d, metric: %d, latency: %d, capacity: %d}\n", i, (i+1)%benchCostMapNodes, 1+i%4, 1+i%7, 1_000_000_000*(1+i%3))
-		if i%3 == 0 {
-			fmt.Fprintf(&topo, "  - {from: n%d, to: n%d, metric: %d, latency: %d, capacity: %d}\n", i, (7*i+13)%benchCostMapNodes, 2+i%5, 3+i%11, 10_000_000_000)
-		}
-	}
+	topo := benchRing(true)
 	definition := `topology: ring.yaml
 network-map:
   pids: node
@@ -76,7 +65,7 @@ resources:
       file: calendar.yaml
 `
 	return buildBenchSnapshot(dir, map[string]string{
-		"ring.yaml":       topo.String(),
+		"ring.yaml":       topo,
 		"definition.yaml": definition,
 		"calendar.yaml":   benchCalendar(),
 	})

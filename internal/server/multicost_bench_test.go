@@ -2,10 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/goalto/goalto/alto"
@@ -26,18 +24,7 @@ func loadBenchMultiCost(b *testing.B) *snapshot.Snapshot {
 // buildBenchMultiCost builds the ring with chords of buildBenchCostMap,
 // one PID per node.
 func buildBenchMultiCost(dir string) (*snapshot.Snapshot, error) {
-	var topo strings.Builder
-	topo.WriteString("name: ring-with-chords\nnodes:\n")
-	for i := range benchCostMapNodes {
-		fmt.Fprintf(&topo, "  - {id: n%d, prefixes: [10.%d.%d.0/24]}\n", i, i>>8, i&0xff)
-	}
-	topo.WriteString("links:\n")
-	for i := range benchCostMapNodes {
-		fmt.Fprintf(&topo, "  - {from: n%d, to: n%d, metric: %d}\n", i, (i+1)%benchCostMapNodes, 1+i%4)
-		if i%3 == 0 {
-			fmt.Fprintf(&topo, "  - {from: n%d, to: n%d, metric: %d}\n", i, (7*i+13)%benchCostMapNodes, 2+i%5)
-		}
-	}
+	topo := benchRing(false)
 	definition := `topology: ring.yaml
 network-map:
   pids: node
@@ -45,7 +32,7 @@ resources:
   - {id: default-network-map, type: network-map, path: /networkmap}
   - {id: filtered-cost-map, type: filtered-cost-map, path: /costmap/filtered, cost-types: [num-routing, num-hop, ord-routing], constraints: true, max-cost-types: 3}
 `
-	return buildBenchSnapshot(dir, map[string]string{"ring.yaml": topo.String(), "definition.yaml": definition})
+	return buildBenchSnapshot(dir, map[string]string{"ring.yaml": topo, "definition.yaml": definition})
 }
 
 // BenchmarkFilteredMultiCost100x100 requests from the synthetic 1,000-PID
