@@ -98,25 +98,22 @@ func diffSources(ctx context.Context, oldSrc, newSrc string) ([]mapChange, error
 	}
 
 	if oldKind == "network-map" {
-		o, err := decodeNetworkMap(oldSrc, oldBody)
-		if err != nil {
-			return nil, err
-		}
-		n, err := decodeNetworkMap(newSrc, newBody)
-		if err != nil {
-			return nil, err
-		}
-		return compareNetworkMaps(o, n), nil
+		return comparePair(oldSrc, newSrc, oldBody, newBody, decodeNetworkMap, compareNetworkMaps)
 	}
-	o, err := decodeCostMap(oldSrc, oldBody)
+	return comparePair(oldSrc, newSrc, oldBody, newBody, decodeCostMap, compareCostMaps)
+}
+
+// comparePair decodes two maps of one kind and compares them.
+func comparePair[T any](oldSrc, newSrc string, oldBody, newBody []byte, decode func(string, []byte) (*T, error), compare func(o, n *T) []mapChange) ([]mapChange, error) {
+	o, err := decode(oldSrc, oldBody)
 	if err != nil {
 		return nil, err
 	}
-	n, err := decodeCostMap(newSrc, newBody)
+	n, err := decode(newSrc, newBody)
 	if err != nil {
 		return nil, err
 	}
-	return compareCostMaps(o, n), nil
+	return compare(o, n), nil
 }
 
 // compareNetworkMaps lists the PIDs and then the prefixes that differ,

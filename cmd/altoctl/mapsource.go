@@ -67,26 +67,25 @@ func mapKind(src string, body []byte) (string, error) {
 	return "", fmt.Errorf("%s: neither a network map nor a cost map: no \"network-map\" or \"cost-map\" member", src)
 }
 
-func decodeNetworkMap(src string, body []byte) (*alto.NetworkMap, error) {
-	var m alto.NetworkMap
+// decodeMap decodes a network map or cost map of kind ("network-map" or
+// "cost-map"); present reports whether its data member was there.
+func decodeMap[T any](src, kind string, body []byte, present func(*T) bool) (*T, error) {
+	var m T
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: invalid network map: %w", src, err)
+		return nil, fmt.Errorf("%s: invalid %s: %w", src, kind, err)
 	}
-	if m.NetworkMap == nil {
-		return nil, fmt.Errorf("%s: invalid network map: missing \"network-map\"", src)
+	if !present(&m) {
+		return nil, fmt.Errorf("%s: invalid %s: missing %q", src, kind, kind)
 	}
 	return &m, nil
 }
 
+func decodeNetworkMap(src string, body []byte) (*alto.NetworkMap, error) {
+	return decodeMap(src, "network-map", body, func(m *alto.NetworkMap) bool { return m.NetworkMap != nil })
+}
+
 func decodeCostMap(src string, body []byte) (*alto.CostMap, error) {
-	var m alto.CostMap
-	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: invalid cost map: %w", src, err)
-	}
-	if m.CostMap == nil {
-		return nil, fmt.Errorf("%s: invalid cost map: missing \"cost-map\"", src)
-	}
-	return &m, nil
+	return decodeMap(src, "cost-map", body, func(m *alto.CostMap) bool { return m.CostMap != nil })
 }
 
 // pointer returns a JSON pointer (RFC 6901) of reference tokens.

@@ -8,7 +8,6 @@ package metrics
 import (
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -195,7 +194,7 @@ func (r *Registry) TIPSRegistrar(cfg tips.Config) func(h *server.Handler, e *upd
 	return func(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 		s := tips.New(cfg)
 		s.Register(h, e, logger)
-		r.tips.add(s)
+		r.tips.services.add(s)
 	}
 }
 
@@ -255,9 +254,7 @@ func costMapSize(m *costmap.Map) (pids, entries int, counted bool) {
 // added, because a zero would claim a count that was not measured.
 type tipsCollector struct {
 	views, waiters *prometheus.Desc
-
-	mu       sync.Mutex // guards services
-	services []*tips.Service
+	services       serviceList[*tips.Service]
 }
 
 func newTIPSCollector() *tipsCollector {
@@ -269,12 +266,6 @@ func newTIPSCollector() *tipsCollector {
 	}
 }
 
-func (c *tipsCollector) add(s *tips.Service) {
-	c.mu.Lock()
-	c.services = append(c.services, s)
-	c.mu.Unlock()
-}
-
 // Describe implements prometheus.Collector.
 func (c *tipsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.views
@@ -283,9 +274,7 @@ func (c *tipsCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c *tipsCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	services := c.services
-	c.mu.Unlock()
+	services := c.services.list()
 	if len(services) == 0 {
 		return
 	}

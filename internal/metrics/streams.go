@@ -11,16 +11,34 @@ import (
 // UpdateStreams makes the registry export the number of open update
 // streams of s (RFC 8895), the subscribers of update streams. It has the
 // type of sse.Config.Registered.
-func (r *Registry) UpdateStreams(s *sse.Service) { r.streams.add(s) }
+func (r *Registry) UpdateStreams(s *sse.Service) { r.streams.services.add(s) }
+
+// serviceList is the list of services whose state a collector reads. It
+// is safe for concurrent use.
+type serviceList[T any] struct {
+	mu    sync.Mutex // guards items
+	items []T
+}
+
+func (l *serviceList[T]) add(v T) {
+	l.mu.Lock()
+	l.items = append(l.items, v)
+	l.mu.Unlock()
+}
+
+// list returns the services added so far.
+func (l *serviceList[T]) list() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.items
+}
 
 // streamsCollector exports the open update streams of the services
 // added to it. Like tipsCollector, it exports nothing until a service
 // is added.
 type streamsCollector struct {
-	open *prometheus.Desc
-
-	mu       sync.Mutex // guards services
-	services []*sse.Service
+	open     *prometheus.Desc
+	services serviceList[*sse.Service]
 }
 
 func newStreamsCollector() *streamsCollector {
@@ -30,20 +48,12 @@ func newStreamsCollector() *streamsCollector {
 	}
 }
 
-func (c *streamsCollector) add(s *sse.Service) {
-	c.mu.Lock()
-	c.services = append(c.services, s)
-	c.mu.Unlock()
-}
-
 // Describe implements prometheus.Collector.
 func (c *streamsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.open }
 
 // Collect implements prometheus.Collector.
 func (c *streamsCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	services := c.services
-	c.mu.Unlock()
+	services := c.services.list()
 	if len(services) == 0 {
 		return
 	}

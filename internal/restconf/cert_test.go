@@ -1,64 +1,31 @@
 package restconf_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/goalto/goalto/internal/restconf"
+	"github.com/goalto/goalto/internal/testcert"
 )
 
-// clientCert returns a self-signed client certificate and its pair.
-func clientCert(t *testing.T, name string) (*x509.Certificate, tls.Certificate) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return leaf, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-}
-
 func TestClientCertificate(t *testing.T) {
-	writer, writerPair := clientCert(t, "writer")
-	reader, readerPair := clientCert(t, "reader")
-	_, strangerPair := clientCert(t, "stranger")
-	sum := sha256.Sum256(writer.Raw)
-	rsum := sha256.Sum256(reader.Raw)
+	ca := testcert.NewCA(t, "operators CA")
+	writerPair := testcert.Issue(t, &ca, "writer")
+	readerPair := testcert.Issue(t, &ca, "reader")
+	strangerPair := testcert.Issue(t, nil, "stranger")
+	sum := sha256.Sum256(writerPair.Leaf.Raw)
+	rsum := sha256.Sum256(readerPair.Leaf.Raw)
 	ops := []restconf.Operator{
 		{Name: "writer", CertSHA256: hex.EncodeToString(sum[:]), Role: restconf.RoleWrite},
 		{Name: "reader", CertSHA256: hex.EncodeToString(rsum[:]), Role: restconf.RoleRead},
 	}
 	cas := x509.NewCertPool()
-	cas.AddCert(writer)
-	cas.AddCert(reader)
+	cas.AddCert(ca.Cert)
 	ts := httptest.NewUnstartedServer(restconf.New(restconf.Config{Datastore: newMemStore("net"), Operators: ops, Logger: quietLogger()}))
 	ts.TLS = &tls.Config{ClientCAs: cas, ClientAuth: tls.VerifyClientCertIfGiven}
 	ts.StartTLS()
@@ -74,7 +41,7 @@ func TestClientCertificate(t *testing.T) {
 		{"reader reads", &readerPair, "GET", 200},
 		{"reader writes", &readerPair, "PUT", 403},
 		{"no certificate", nil, "GET", 401},
-		// The client sends no certificate that the server's CAs did not
+		// The client sends no certificate that the server's CA did not
 		// issue, so this is a request without one.
 		{"unknown issuer", &strangerPair, "GET", 401},
 	}

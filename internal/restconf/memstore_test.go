@@ -86,12 +86,19 @@ func decodeEntry(id string, body []byte) (map[string]any, error) {
 	return e, nil
 }
 
-func (s *memStore) Replace(_ context.Context, path string, body []byte) error {
+// change returns the resource ID of a change's path and the entry of its
+// body.
+func (s *memStore) change(path string, body []byte) (string, map[string]any, error) {
 	id, one, err := s.resourceID(path)
 	if err != nil || !one {
-		return restconf.ErrNotFound
+		return "", nil, restconf.ErrNotFound
 	}
 	e, err := decodeEntry(id, body)
+	return id, e, err
+}
+
+func (s *memStore) Replace(_ context.Context, path string, body []byte) error {
+	id, e, err := s.change(path, body)
 	if err != nil {
 		return err
 	}
@@ -106,11 +113,7 @@ func (s *memStore) Replace(_ context.Context, path string, body []byte) error {
 }
 
 func (s *memStore) Merge(_ context.Context, path string, body []byte) error {
-	id, one, err := s.resourceID(path)
-	if err != nil || !one {
-		return restconf.ErrNotFound
-	}
-	e, err := decodeEntry(id, body)
+	id, e, err := s.change(path, body)
 	if err != nil {
 		return err
 	}
