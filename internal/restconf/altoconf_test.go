@@ -1,0 +1,225 @@
+package restconf_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/goalto/goalto/internal/altoconf"
+	"github.com/goalto/goalto/internal/altostats"
+	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/datadir"
+	"github.com/goalto/goalto/internal/restconf"
+)
+
+// realServer is altod on the Abilene ietf-alto configuration, with its
+// configuration datastore and statistics behind a RESTCONF server.
+type realServer struct {
+	d        *daemon.Daemon
+	restconf string // base URL of the RESTCONF server
+	file     string // the configuration file
+}
+
+func startReal(t *testing.T) *realServer {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Symlink(datadir.Path(t, "topology-zoo", "Abilene.graphml"), filepath.Join(dir, "Abilene.graphml")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "altoconf", "testdata", "abilene.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "alto.json")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stats := altostats.New(altostats.Config{})
+	d, err := daemon.Start(daemon.Config{Definition: file, Listen: "127.0.0.1:0", ReloadInterval: -1, Logger: quietLogger(), Stats: stats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Shutdown(context.Background()) })
+	ds, err := altoconf.NewDatastore(file, d.ApplyDefinition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, restconf.Config{Datastore: ds, State: stats, Operators: operators()})
+	return &realServer{d: d, restconf: base, file: file}
+}
+
+// origin returns the scheme and authority of the ALTO listener.
+func (s *realServer) origin() string { return "http://" + s.d.Addr().String() }
+
+// directory returns the resource IDs that the IRD lists.
+func (s *realServer) directory(t *testing.T) map[string]bool {
+	t.Helper()
+	resp, err := http.Get(s.d.IRDURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ird struct {
+		Resources map[string]json.RawMessage `json:"resources"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&ird); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for id := range ird.Resources {
+		ids[id] = true
+	}
+	return ids
+}
+
+const hopCostMap = `{"ietf-alto:resource": [{"resource-id": "hop-cost-map", "resource-type": "cost-map",
+  "alto-costmap-params": {"cost-type-name": ["num-hop"], "goalto-alto:topology-cost-algorithm": {}}}]}`
+
+func TestRealDatastoreChanges(t *testing.T) {
+	s := startReal(t)
+	c := http.DefaultClient
+	hop := s.restconf + resourceURL + "hop-cost-map"
+
+	status, _, body := do(t, c, "GET", s.restconf+altoURL+"?content=config", readerToken, "")
+	if status != 200 || !strings.Contains(body, `"resource-id": "default-network-map"`) {
+		t.Fatalf("GET config: status %d: %s", status, body)
+	}
+	status, _, body = do(t, c, "GET", s.restconf+resourceURL+"default-network-map", readerToken, "")
+	if status != 200 || !strings.Contains(body, `"ietf-alto-stats:resource-level-stats"`) || !strings.Contains(body, `"resource-type"`) {
+		t.Errorf("GET of a resource lacks its configuration or statistics: status %d: %s", status, body)
+	}
+
+	if status, _, body = do(t, c, "PUT", hop, writerToken, hopCostMap); status != http.StatusCreated {
+		t.Fatalf("PUT: status %d: %s", status, body)
+	}
+	if !s.directory(t)["hop-cost-map"] {
+		t.Error("the directory lacks the cost map created by PUT")
+	}
+	saved, err := os.ReadFile(s.file)
+	if err != nil || !strings.Contains(string(saved), "hop-cost-map") {
+		t.Errorf("the configuration file lacks the new cost map (%v)", err)
+	}
+	if _, _, body = do(t, c, "GET", hop+"/ietf-alto-stats:resource-level-stats", readerToken, ""); !strings.Contains(body, `"num-res-req": "0"`) {
+		t.Errorf("the new cost map has no statistics: %s", body)
+	}
+	if status, _, body = do(t, c, "PATCH", hop, writerToken, `{"ietf-alto:resource": [{"resource-id": "hop-cost-map", "description": "hops"}]}`); status != http.StatusNoContent {
+		t.Errorf("PATCH: status %d: %s", status, body)
+	}
+	if _, _, body = do(t, c, "GET", hop+"?content=config", readerToken, ""); !strings.Contains(body, `"description": "hops"`) {
+		t.Errorf("GET after PATCH lacks the description: %s", body)
+	}
+	if status, _, body = do(t, c, "DELETE", hop, writerToken, ""); status != http.StatusNoContent {
+		t.Errorf("DELETE: status %d: %s", status, body)
+	}
+	if s.directory(t)["hop-cost-map"] {
+		t.Error("the directory still lists the deleted cost map")
+	}
+}
+
+func TestRealDatastoreRejects(t *testing.T) {
+	s := startReal(t)
+	before, err := os.ReadFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, body, tag string
+		wantPath              bool
+	}{
+		{"unknown cost type", resourceURL + "bad", `{"ietf-alto:resource": [{"resource-id": "bad", "resource-type": "cost-map",
+		  "alto-costmap-params": {"cost-type-name": ["nope"], "goalto-alto:topology-cost-algorithm": {}}}]}`, "data-missing", true},
+		{"key differs from path", resourceURL + "other", hopCostMap, "invalid-value", false},
+		{"invalid identity", resourceURL + "odd", `{"ietf-alto:resource": [{"resource-id": "odd", "resource-type": "no-such-type"}]}`, "invalid-value", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := do(t, http.DefaultClient, "PUT", s.restconf+tc.path, writerToken, tc.body)
+			if status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", status, body)
+			}
+			e := errorEntries(t, body)[0]
+			if e["error-tag"] != tc.tag || e["error-message"] == "" {
+				t.Errorf("error %v, want tag %s with a message", e, tc.tag)
+			}
+			if tc.wantPath && e["error-path"] == "" {
+				t.Errorf("error %v has no error-path", e)
+			}
+		})
+	}
+	after, err := os.ReadFile(s.file)
+	if err != nil || string(after) != string(before) {
+		t.Errorf("a rejected change rewrote the configuration file (%v)", err)
+	}
+}
+
+// TestRealInvalidChangeUnderLoad sends ALTO requests from several
+// clients while invalid and valid changes arrive over RESTCONF: every
+// ALTO request succeeds, and the valid changes take effect.
+func TestRealInvalidChangeUnderLoad(t *testing.T) {
+	s := startReal(t)
+	const clients, requestsPerClient = 4, 150
+	var failed, served atomic.Int64
+	var firstFailure atomic.Value
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for i := range requestsPerClient {
+				path := "/networkmap"
+				if i%2 == 1 {
+					path = "/costmap/num/routingcost"
+				}
+				resp, err := http.Get(s.origin() + path)
+				if err != nil {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, fmt.Sprintf("GET %s: %s", path, resp.Status))
+					continue
+				}
+				served.Add(1)
+			}
+		})
+	}
+	invalid := `{"ietf-alto:resource": [{"resource-id": "bad", "resource-type": "cost-map",
+	  "alto-costmap-params": {"cost-type-name": ["nope"], "goalto-alto:topology-cost-algorithm": {}}}]}`
+	for i := range 6 {
+		status, _, body := do(t, http.DefaultClient, "PUT", s.restconf+resourceURL+"bad", writerToken, invalid)
+		if status != http.StatusBadRequest {
+			t.Errorf("invalid change %d: status %d: %s", i, status, body)
+		}
+		method, want := "PUT", http.StatusCreated
+		if i%2 == 1 {
+			method, want = "DELETE", http.StatusNoContent
+		}
+		body = ""
+		if method == "PUT" {
+			body = hopCostMap
+		}
+		if status, _, reply := do(t, http.DefaultClient, method, s.restconf+resourceURL+"hop-cost-map", writerToken, body); status != want {
+			t.Errorf("valid change %d (%s): status %d, want %d: %s", i, method, status, want, reply)
+		}
+	}
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d of %d ALTO requests failed during the changes; first: %v", n, clients*requestsPerClient, firstFailure.Load())
+	}
+	if served.Load() != clients*requestsPerClient {
+		t.Errorf("%d ALTO requests served, want %d", served.Load(), clients*requestsPerClient)
+	}
+	if s.directory(t)["bad"] {
+		t.Error("the directory lists the resource of a rejected change")
+	}
+}
