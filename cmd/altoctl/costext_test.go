@@ -291,3 +291,37 @@ func TestECSUnitHeader(t *testing.T) {
 		t.Errorf("rows = %v, want the tput 13 of PID1 to PID2", rows)
 	}
 }
+
+func TestIRDCalendarCapabilities(t *testing.T) {
+	url, _ := startDefinition(t, calendarNetwork)
+	_, rows := tableRows(t, runOK(t, url, "ird"))
+	want := map[string][]string{
+		"filtered-cost-map-calendar": {"max-cost-types=4", "calendar=num-routingcost,num-throughputrating,ord-routingcost:7200sx12"},
+		"endpoint-cost-map-calendar": {"max-cost-types=3", "calendar=num-routingcost:3600sx24", "calendar=num-owdelay:300sx12", "calendar=num-throughputrating:60sx60"},
+	}
+	for _, row := range rows {
+		for _, item := range want[row[0]] {
+			if !slices.Contains(row, item) {
+				t.Errorf("%s capabilities %v, want %s", row[0], row[5:], item)
+			}
+		}
+		delete(want, row[0])
+	}
+	if len(want) > 0 {
+		t.Errorf("resources missing from the table: %v", want)
+	}
+}
+
+func TestIRDTestableCapabilities(t *testing.T) {
+	url, _ := startDefinition(t, multiCostNetwork)
+	_, rows := tableRows(t, runOK(t, url, "ird"))
+	for _, row := range rows {
+		if row[0] == "filtered-cost-map-extended" {
+			if !slices.Contains(row, "testable-cost-types=num-routingcost,num-hopcount") {
+				t.Errorf("capabilities %v, want testable-cost-types=num-routingcost,num-hopcount", row)
+			}
+			return
+		}
+	}
+	t.Error("filtered-cost-map-extended missing from the table")
+}

@@ -80,6 +80,14 @@ func capabilitiesText(r client.Resource) string {
 	if caps.MaxCostTypes > 0 {
 		items = append(items, "max-cost-types="+strconv.Itoa(caps.MaxCostTypes))
 	}
+	if len(caps.TestableCostTypeNames) > 0 {
+		items = append(items, "testable-cost-types="+strings.Join(caps.TestableCostTypeNames, ","))
+	}
+	for _, cal := range caps.CalendarAttributes {
+		// One item per calendar: its cost types, interval size in seconds
+		// and number of intervals, such as "calendar=num-routing:3600sx24".
+		items = append(items, fmt.Sprintf("calendar=%s:%ssx%d", strings.Join(cal.CostTypeNames, ","), formatCost(cal.TimeIntervalSize), cal.NumberOfIntervals))
+	}
 	if len(caps.IncrementalChangeMediaTypes) > 0 {
 		ids := slices.Sorted(maps.Keys(caps.IncrementalChangeMediaTypes))
 		items = append(items, "updates="+strings.Join(ids, ","))
