@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 	"testing"
 
 	"github.com/osrg/gobgp/v4/api"
@@ -24,16 +25,21 @@ type testPeer struct {
 	server *server.BgpServer
 	addr   string
 	port   int
+	once   sync.Once
 }
 
 // startTestPeer starts a peer listening on addr (such as 127.0.0.1) at a
 // free port, with the speaker at 127.0.0.1 as its passive neighbor.
 func startTestPeer(t *testing.T, addr, routerID string) *testPeer {
 	t.Helper()
-	port := freePort(t, addr)
+	return startTestPeerAt(t, addr, freePort(t, addr), routerID)
+}
+
+func startTestPeerAt(t *testing.T, addr string, port int, routerID string) *testPeer {
+	t.Helper()
 	level := &slog.LevelVar{}
 	level.Set(slog.LevelError)
-	s := server.NewBgpServer(server.LoggerOption(slog.Default(), level))
+	s := server.NewBgpServer(server.LoggerOption(slog.New(slog.DiscardHandler), level))
 	go s.Serve()
 	ctx := context.Background()
 	err := s.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
@@ -46,6 +52,13 @@ func startTestPeer(t *testing.T, addr, routerID string) *testPeer {
 	t.Cleanup(p.stop)
 	p.addNeighbor(t)
 	return p
+}
+
+// restartTestPeer starts a new peer on the address and port of a stopped
+// one.
+func restartTestPeer(t *testing.T, old *testPeer) *testPeer {
+	t.Helper()
+	return startTestPeerAt(t, old.addr, old.port, "10.255.0.9")
 }
 
 func (p *testPeer) addNeighbor(t *testing.T) {
@@ -63,7 +76,8 @@ func (p *testPeer) addNeighbor(t *testing.T) {
 	}
 }
 
-func (p *testPeer) stop() { p.server.Stop() }
+// stop stops the peer; calling it again does nothing.
+func (p *testPeer) stop() { p.once.Do(p.server.Stop) }
 
 // freePort returns a TCP port that is free on addr at the time of the
 // call.

@@ -95,12 +95,15 @@ func Start(cfg netdef.BGP, logger *slog.Logger, opts Options) (*Speaker, error) 
 		logger = slog.Default()
 	}
 	logger = logger.With("component", "bgp")
+	// GoBGP logs every peer state change at Info; the speaker logs them
+	// itself, so GoBGP's own lines start at Warn.
 	level := &slog.LevelVar{}
-	level.Set(slog.LevelWarn) // The speaker logs peer state changes itself.
+	level.Set(slog.LevelWarn)
+	gobgpLogger := slog.New(&levelHandler{Handler: logger.Handler(), level: level}).With("component", "gobgp")
 	s := &Speaker{
 		cfg:      cfg,
 		logger:   logger,
-		server:   server.NewBgpServer(server.LoggerOption(logger.With("component", "gobgp"), level)),
+		server:   server.NewBgpServer(server.LoggerOption(gobgpLogger, level)),
 		rules:    compileRules(cfg.Rules),
 		handlers: map[bgp.Family]FamilyHandler{},
 		kick:     make(chan struct{}, 1),
@@ -234,4 +237,26 @@ func (s *Speaker) noteChange() {
 
 func peerName(addr netip.Addr, as uint32) string {
 	return addr.String() + " (AS" + strconv.FormatUint(uint64(as), 10) + ")"
+}
+
+// levelHandler passes on the records of at least a level.
+type levelHandler struct {
+	slog.Handler
+	level slog.Leveler
+}
+
+// Enabled reports whether the level is at least h's level and the
+// wrapped handler takes it.
+func (h *levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level.Level() && h.Handler.Enabled(ctx, l)
+}
+
+// WithAttrs keeps the level filter on the derived handler.
+func (h *levelHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &levelHandler{Handler: h.Handler.WithAttrs(attrs), level: h.level}
+}
+
+// WithGroup keeps the level filter on the derived handler.
+func (h *levelHandler) WithGroup(name string) slog.Handler {
+	return &levelHandler{Handler: h.Handler.WithGroup(name), level: h.level}
 }

@@ -1,14 +1,17 @@
 package bgp_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,6 +78,7 @@ func (rs ruleSet) definition(holdTime string, peers ...*testPeer) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `network-map:
   pids: group
+  default-pid: default
 bgp:
   local-as: %d
   router-id: 10.255.0.1
@@ -179,9 +183,28 @@ func mostCommon(counts map[uint32]int) uint32 {
 // altod is a daemon serving a definition with the BGP source.
 type altod struct {
 	d          *daemon.Daemon
+	logs       *syncBuffer
 	mapURL     string
 	peerURL    string
 	metricsURL string
+}
+
+// syncBuffer collects log output; it is safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // peers fetches the peer list of the management listener.
@@ -238,13 +261,14 @@ func startAltod(t *testing.T, definition string) *altod {
 		t.Fatal(err)
 	}
 	reg := metrics.New()
+	logs := &syncBuffer{}
 	d := alttest.StartConfig(t, daemon.Config{
 		Definition: path, Listen: "127.0.0.1:0", ManagementListen: "127.0.0.1:0", ReloadInterval: -1,
-		Metrics: reg,
+		Metrics: reg, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		Sources: []daemon.SourceFactory{bgpsrc.Factory(bgpsrc.Options{OnStart: reg.WatchBGP})},
 	})
 	mgmt := "http://" + d.ManagementAddr().String()
-	return &altod{d: d, mapURL: "http://" + d.Addr().String() + "/networkmap", peerURL: mgmt + bgpsrc.PeersPath, metricsURL: mgmt + daemon.MetricsPath}
+	return &altod{d: d, logs: logs, mapURL: "http://" + d.Addr().String() + "/networkmap", peerURL: mgmt + bgpsrc.PeersPath, metricsURL: mgmt + daemon.MetricsPath}
 }
 
 // networkMap fetches the served network map and returns the PID of each
@@ -313,10 +337,12 @@ func mapDiff(got, want map[netip.Prefix]string) string {
 }
 
 func expectedMap(rs ruleSet, routes map[netip.Prefix]announcement) map[netip.Prefix]string {
-	out := make(map[netip.Prefix]string, len(routes))
+	out := make(map[netip.Prefix]string, len(routes)+2)
 	for p, a := range routes {
 		out[p] = rs.expectedPID(a)
 	}
+	out[netip.MustParsePrefix("0.0.0.0/0")] = "default"
+	out[netip.MustParsePrefix("::/0")] = "default"
 	return out
 }
 
