@@ -94,12 +94,12 @@ func Start(cfg netdef.BGP, logger *slog.Logger, opts Options) (*Speaker, error) 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	logger = logger.With("component", "bgp")
 	// GoBGP logs every peer state change at Info; the speaker logs them
 	// itself, so GoBGP's own lines start at Warn.
 	level := &slog.LevelVar{}
 	level.Set(slog.LevelWarn)
 	gobgpLogger := slog.New(&levelHandler{Handler: logger.Handler(), level: level}).With("component", "gobgp")
+	logger = logger.With("component", "bgp")
 	s := &Speaker{
 		cfg:      cfg,
 		logger:   logger,
