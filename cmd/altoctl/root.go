@@ -84,6 +84,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newStatsCommand(a, getenv),
 		newLintCommand(a),
 		newDiffCommand(a),
+		newBGPCommand(a, getenv),
 	)
 	return root
 }

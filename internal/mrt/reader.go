@@ -100,6 +100,22 @@ func plausibleHeader(header []byte) bool {
 // name is used in errors.
 func Read(r io.Reader, name string) (*RIB, error) {
 	rib := newRIB(name)
+	err := forEachRecord(r, name, func(header, body []byte) error {
+		rib.Stats.Records++
+		rib.Stats.ByType[RecordType{Type: binary.BigEndian.Uint16(header[4:6]), Subtype: binary.BigEndian.Uint16(header[6:8])}]++
+		return rib.addRecord(header, body)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rib, nil
+}
+
+// forEachRecord calls fn with the header and body of each MRT record of
+// r, until the end of r or the first error, which it returns as a
+// *RecordError. fn must not keep body, whose memory the next record
+// reuses.
+func forEachRecord(r io.Reader, name string, fn func(header, body []byte) error) error {
 	in := bufio.NewReaderSize(r, 64<<10)
 	var header [headerSize]byte
 	var body []byte
@@ -107,29 +123,27 @@ func Read(r io.Reader, name string) (*RIB, error) {
 	for record := 1; ; record++ {
 		n, err := io.ReadFull(in, header[:])
 		if errors.Is(err, io.EOF) {
-			return rib, nil
+			return nil
 		}
 		recordErr := func(err error) error {
 			return &RecordError{File: name, Record: record, Offset: offset, Err: err}
 		}
 		if err != nil {
-			return nil, recordErr(fmt.Errorf("truncated header (%d of %d bytes): %w", n, headerSize, err))
+			return recordErr(fmt.Errorf("truncated header (%d of %d bytes): %w", n, headerSize, err))
 		}
 		length := binary.BigEndian.Uint32(header[8:12])
 		if length > MaxRecordSize {
-			return nil, recordErr(fmt.Errorf("record length %d exceeds the maximum of %d bytes", length, MaxRecordSize))
+			return recordErr(fmt.Errorf("record length %d exceeds the maximum of %d bytes", length, MaxRecordSize))
 		}
 		if cap(body) < int(length) {
 			body = make([]byte, length)
 		}
 		body = body[:length]
 		if n, err := io.ReadFull(in, body); err != nil {
-			return nil, recordErr(fmt.Errorf("truncated body (%d of %d bytes): %w", n, length, err))
+			return recordErr(fmt.Errorf("truncated body (%d of %d bytes): %w", n, length, err))
 		}
-		rib.Stats.Records++
-		rib.Stats.ByType[RecordType{Type: binary.BigEndian.Uint16(header[4:6]), Subtype: binary.BigEndian.Uint16(header[6:8])}]++
-		if err := rib.addRecord(header[:], body); err != nil {
-			return nil, recordErr(err)
+		if err := fn(header[:], body); err != nil {
+			return recordErr(err)
 		}
 		offset += headerSize + int64(length)
 	}
