@@ -10,10 +10,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/goalto/goalto/internal/altoconf"
 	"github.com/goalto/goalto/internal/altostats"
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/restconf"
 	"github.com/goalto/goalto/internal/sse"
+	"github.com/goalto/goalto/internal/yangschema"
 )
 
 // managementFlags are the flags of the RESTCONF management interface.
@@ -36,15 +38,24 @@ func addManagementFlags(fs *flag.FlagSet, cfg *daemon.Config) *managementFlags {
 	return m
 }
 
-// implementedModules returns the YANG modules of the YANG library:
-// ietf-alto with the features altod implements, and ietf-alto-stats.
+// implementedModules returns the YANG modules of the YANG library: the
+// modules the configuration schema was generated from, with the features
+// of each that altod supports. ietf-alto, ietf-alto-stats and the
+// project's goalto-alto are implemented; the others only lend their
+// types and groupings, so they are import-only.
 func implementedModules() []restconf.Module {
-	return []restconf.Module{
-		{Name: "ietf-alto", Revision: "2026-02-04", Namespace: "urn:ietf:params:xml:ns:yang:ietf-alto", Features: []string{
-			"alto-server", "http-listen", "multi-cost", "incr-update", "cost-calendar", "propmap", "cdni", "path-vector", "performance-metrics",
-		}},
-		{Name: "ietf-alto-stats", Revision: "2026-02-04", Namespace: "urn:ietf:params:xml:ns:yang:ietf-alto-stats"},
+	implemented := map[string]bool{"ietf-alto": true, "ietf-alto-stats": true, "goalto-alto": true}
+	var out []restconf.Module
+	for _, m := range yangschema.Modules() {
+		mod := restconf.Module{Name: m.Name, Revision: m.Revision, Namespace: m.Namespace, ImportOnly: !implemented[m.Name]}
+		for _, f := range m.Features {
+			if altoconf.Supported[m.Name+":"+f] {
+				mod.Features = append(mod.Features, f)
+			}
+		}
+		out = append(out, mod)
 	}
+	return out
 }
 
 // apply sets up RESTCONF and the statistics on cfg and sseCfg when the

@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/restconf"
 	"github.com/goalto/goalto/internal/sse"
 	"github.com/goalto/goalto/internal/tips"
 )
@@ -79,6 +81,32 @@ func TestManagementFlagErrors(t *testing.T) {
 	} {
 		if code := run(args); code != 2 {
 			t.Errorf("altod %v exited %d, want 2", args, code)
+		}
+	}
+}
+
+func TestYANGLibraryModules(t *testing.T) {
+	byName := map[string]restconf.Module{}
+	for _, m := range implementedModules() {
+		byName[m.Name] = m
+	}
+	alto, ok := byName["ietf-alto"]
+	if !ok || alto.ImportOnly || alto.Revision != "2026-02-04" {
+		t.Fatalf("ietf-alto entry %+v", alto)
+	}
+	for _, f := range []string{"alto-server", "http-listen", "multi-cost", "incr-update", "cost-calendar", "propmap", "cdni", "path-vector", "performance-metrics"} {
+		if !slices.Contains(alto.Features, f) {
+			t.Errorf("ietf-alto lacks the feature %s", f)
+		}
+	}
+	for _, f := range []string{"alto-client", "xdom-disc"} {
+		if slices.Contains(alto.Features, f) {
+			t.Errorf("ietf-alto lists the feature %s, which altod does not implement", f)
+		}
+	}
+	for name, importOnly := range map[string]bool{"ietf-alto-stats": false, "goalto-alto": false, "ietf-inet-types": true, "ietf-tls-server": true} {
+		if m, ok := byName[name]; !ok || m.ImportOnly != importOnly {
+			t.Errorf("%s: entry %+v, want import-only %v", name, m, importOnly)
 		}
 	}
 }
