@@ -39,6 +39,9 @@ func TestCostModeErrors(t *testing.T) {
 		{name: "unknown mode in endpoint multi-cost", path: pathMultiECS,
 			body:  `{"multi-cost-types":[{"cost-mode":"cardinal","cost-metric":"hopcount"}],` + mcEndpoints + `}`,
 			field: "multi-cost-types[0]/cost-mode", value: "cardinal", wantText: `unknown cost mode "cardinal"`},
+		{name: "unknown mode in testable-cost-types", path: pathExtended,
+			body:  `{"multi-cost-types":[` + mcRouting + `],"testable-cost-types":[{"cost-mode":"fuzzy","cost-metric":"hopcount"}],"constraints":["le 1"],` + mcAllPIDs + `}`,
+			field: "testable-cost-types[0]/cost-mode", value: "fuzzy", wantText: `unknown cost mode "fuzzy"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
