@@ -17,4 +17,9 @@
 // without address type, and reports each deviation as a Warning (see
 // WithWarningHandler). LocalCostMap computes endpoint costs from maps
 // held in memory. WithHTTP3 sends requests over HTTP/3.
+//
+// FilteredMultiCostMap and EndpointMultiCost send multi-cost requests
+// (RFC 8189), and FilteredCostMapCalendar and EndpointCostCalendar send
+// calendared requests (RFC 8896). Each picks a resource whose
+// capabilities allow the request.
 package client
