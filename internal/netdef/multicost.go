@@ -11,8 +11,11 @@ func validateMultiCost(field string, r Resource) error {
 	if r.MaxCostTypes == 0 && len(r.TestableCostTypes) == 0 {
 		return nil
 	}
+	if IsPathVector(r.Type) {
+		return validatePathVectorMultiCost(field, r)
+	}
 	if r.Type != TypeFilteredCostMap && r.Type != TypeEndpointCost {
-		return fieldErr(field, "only filtered-cost-map and endpoint-cost resources have max-cost-types and testable-cost-types")
+		return fieldErr(field, "only filtered-cost-map, endpoint-cost and path vector resources have max-cost-types and testable-cost-types")
 	}
 	if r.MaxCostTypes < 0 || r.MaxCostTypes > len(r.CostTypes) {
 		return fieldErr(field+".max-cost-types", "max-cost-types is %d; use 0 to %d, the number of cost types of the resource", r.MaxCostTypes, len(r.CostTypes))
@@ -48,6 +51,20 @@ func (r *Resource) TestableCostTypeNames() []string {
 	}
 	if r.Constraints {
 		return r.CostTypes
+	}
+	return nil
+}
+
+// validatePathVectorMultiCost checks the RFC 8189 options of a path
+// vector resource (RFC 9275, Section 9.2): max-cost-types up to the
+// number of its cost types. goalto offers no constraint tests on path
+// vector resources, so testable-cost-types is rejected.
+func validatePathVectorMultiCost(field string, r Resource) error {
+	if len(r.TestableCostTypes) > 0 {
+		return fieldErr(field+".testable-cost-types", "a path vector resource accepts no constraint tests, so it has no testable-cost-types")
+	}
+	if r.MaxCostTypes < 0 || r.MaxCostTypes > len(r.CostTypes) {
+		return fieldErr(field+".max-cost-types", "max-cost-types is %d; use 0 to %d, the number of cost types of the resource", r.MaxCostTypes, len(r.CostTypes))
 	}
 	return nil
 }

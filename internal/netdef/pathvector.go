@@ -75,7 +75,7 @@ func validatePathVectorCostType(field string, ct alto.CostType) error {
 }
 
 // validatePathVector checks the path vector options of a resource. A
-// path vector resource has exactly the path vector cost type, no
+// path vector resource has the path vector cost type, no
 // constraints (RFC 9275, Section 7.2.4), known ANE properties, and a
 // persistent map that is a property map of the definition. Any other
 // resource has neither the path vector cost type nor these options.
@@ -94,8 +94,8 @@ func (d *Definition) validatePathVector(field string, r Resource) error {
 	if d.Topology == "" {
 		return fieldErr(field+".type", "a %s needs a topology: its ANEs are the links of the shortest paths", r.Type)
 	}
-	if len(r.CostTypes) != 1 || !d.CostTypes[r.CostTypes[0]].Equal(alto.PathVectorCostType) {
-		return fieldErr(field+".cost-types", "a %s has exactly one cost type, with cost-mode array and cost-metric ane-path", r.Type)
+	if err := d.validatePathVectorCostTypes(field, r); err != nil {
+		return err
 	}
 	if r.Constraints {
 		return fieldErr(field+".constraints", "a path vector resource does not support constraints (RFC 9275, Section 7.2.4)")
@@ -121,4 +121,24 @@ func (d *Definition) validatePersistentMap(field string, r Resource) error {
 		}
 	}
 	return fieldErr(field+".persistent-map", "no property-map or filtered-property-map resource with ID %q", r.PersistentMap)
+}
+
+// validatePathVectorCostTypes checks the cost types of a path vector
+// resource: the path vector cost type first, and after it, for RFC 8189
+// multi-cost requests (RFC 9275, Section 9.2), only cost types in the
+// numerical or ordinal mode.
+func (d *Definition) validatePathVectorCostTypes(field string, r Resource) error {
+	if len(r.CostTypes) == 0 || !d.CostTypes[r.CostTypes[0]].Equal(alto.PathVectorCostType) {
+		return fieldErr(field+".cost-types", "the first cost type of a %s has cost-mode array and cost-metric ane-path", r.Type)
+	}
+	for _, name := range r.CostTypes[1:] {
+		ct, ok := d.CostTypes[name]
+		if !ok {
+			return fieldErr(field+".cost-types", "cost type %q is not defined in cost-types", name)
+		}
+		if ct.Mode != alto.CostModeNumerical && ct.Mode != alto.CostModeOrdinal {
+			return fieldErr(field+".cost-types", "cost type %q: a %s has one path vector cost type, and numerical or ordinal cost types after it", name, r.Type)
+		}
+	}
+	return nil
 }

@@ -43,6 +43,10 @@ func TestPathVectorRejects(t *testing.T) {
 		{"persistent map not a property map", pvBase + "  - {id: pv, type: path-vector-cost-map, path: /pv, persistent-map: default-network-map}\n", "resources[2].persistent-map"},
 		{"numerical type on path vector", "cost-types: {num: {cost-mode: numerical, cost-metric: hopcount}}\n" + pvBase + "  - {id: pv, type: path-vector-cost-map, path: /pv, cost-types: [num]}\n", "resources[2].cost-types"},
 		{"path vector type on filtered map", "cost-types: {pv: {cost-mode: array, cost-metric: ane-path}}\n" + pvBase + "  - {id: f, type: filtered-cost-map, path: /f, cost-types: [pv]}\n", "resources[2].cost-types"},
+		{"path vector type second", "cost-types: {pv: {cost-mode: array, cost-metric: ane-path}, num: {cost-mode: numerical, cost-metric: routingcost}}\n" + pvBase + "  - {id: pv, type: path-vector-endpoint-cost, path: /pv, cost-types: [num, pv], max-cost-types: 2}\n", "resources[2].cost-types"},
+		{"two path vector types", "cost-types: {pv: {cost-mode: array, cost-metric: ane-path}, pv2: {cost-mode: array, cost-metric: ane-path}}\n" + pvBase + "  - {id: pv, type: path-vector-endpoint-cost, path: /pv, cost-types: [pv, pv2], max-cost-types: 2}\n", "resources[2].cost-types"},
+		{"testable cost types", "cost-types: {pv: {cost-mode: array, cost-metric: ane-path}, num: {cost-mode: numerical, cost-metric: routingcost}}\n" + pvBase + "  - {id: pv, type: path-vector-endpoint-cost, path: /pv, cost-types: [pv, num], max-cost-types: 2, testable-cost-types: [num]}\n", "resources[2].testable-cost-types"},
+		{"max-cost-types above cost types", "cost-types: {pv: {cost-mode: array, cost-metric: ane-path}, num: {cost-mode: numerical, cost-metric: routingcost}}\n" + pvBase + "  - {id: pv, type: path-vector-endpoint-cost, path: /pv, cost-types: [pv, num], max-cost-types: 3}\n", "resources[2].max-cost-types"},
 		{"options on other resource", pvBase + "  - {id: f, type: endpoint-property, path: /f, merge-shared-links: true}\n", "resources[2]"},
 		{"no topology", strings.Replace(pvBase, "topology: net.graphml\n", "network-map: {pids: group}\ngroups: [{pid: a, prefixes: [192.0.2.0/24]}]\n", 1) + "  - {id: pv, type: path-vector-endpoint-cost, path: /pv}\n", "resources[2].type"},
 	} {
@@ -59,5 +63,17 @@ func TestPathVectorRejects(t *testing.T) {
 				t.Errorf("field %q, want %q (error %v)", e.Field, tc.field, err)
 			}
 		})
+	}
+}
+
+func TestPathVectorMultiCost(t *testing.T) {
+	yaml := "cost-types: {pv: {cost-mode: array, cost-metric: ane-path}, num: {cost-mode: numerical, cost-metric: routingcost}}\n" +
+		pvBase + "  - {id: pv, type: path-vector-endpoint-cost, path: /pv, cost-types: [pv, num], max-cost-types: 2}\n"
+	def, err := Parse([]byte(yaml), "net.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := def.Resources[2]; !slices.Equal(r.CostTypes, []string{"pv", "num"}) || r.MaxCostTypes != 2 {
+		t.Errorf("cost types %v, max-cost-types %d; want [pv num] and 2", r.CostTypes, r.MaxCostTypes)
 	}
 }

@@ -202,7 +202,7 @@ func (n *benchNetwork) compare(client *http.Client, pv, ecs []benchRequest) (pvB
 
 // pathVectors sends a path vector request and returns its paths, the
 // number of ANEs with a max-reservable-bandwidth and the body size.
-func pathVectors(client *http.Client, r benchRequest) (map[string]map[string][]string, int, int, error) {
+func pathVectors(client *http.Client, r benchRequest) (map[string]map[string]anePath, int, int, error) {
 	body, header, err := r.doWithHeader(client)
 	if err != nil {
 		return nil, 0, 0, err
@@ -230,7 +230,7 @@ func pathVectors(client *http.Client, r benchRequest) (map[string]map[string][]s
 
 // samePairs checks that paths and costs have the same pairs, and that
 // each path has as many ANEs as its routing cost.
-func samePairs(paths map[string]map[string][]string, costs map[string]map[string]float64) error {
+func samePairs(paths map[string]map[string]anePath, costs map[string]map[string]float64) error {
 	pairs := 0
 	for src, row := range costs {
 		for dst, cost := range row {

@@ -31,7 +31,8 @@ const (
 type pathVectorMeta struct {
 	VTag           alto.VersionTag   `json:"vtag"`
 	DependentVTags []alto.VersionTag `json:"dependent-vtags"`
-	CostType       alto.CostType     `json:"cost-type"`
+	CostType       *alto.CostType    `json:"cost-type,omitempty"`
+	MultiCostTypes []alto.CostType   `json:"multi-cost-types,omitempty"`
 }
 
 // pathVectorPart is the path vector part: a cost map (RFC 7285,
@@ -58,7 +59,14 @@ type pair struct{ src, dst int }
 // response; it returns the body and its Content-Type.
 func (s *Service) respond(r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource, topo *snapshot.PathTopology, req *request) ([]byte, string, error) {
 	pairs, paths := collectPaths(topo, req)
+	var values [][]float64
+	if req.columns != nil {
+		pairs, paths, values = multiCostValues(req, pairs, paths)
+	}
 	anePaths, anes := buildANEs(paths, res.MergeSharedLinks)
+	if req.columns != nil && !hasPathColumn(req.columns) {
+		anes = nil // no value names an ANE, so the property map part is empty
+	}
 	var names []string
 	var err error
 	if key := server.NameKey(r.Context()); key != nil {
@@ -74,7 +82,13 @@ func (s *Service) respond(r *http.Request, snap *snapshot.Snapshot, res *snapsho
 	if res.Type == netdef.TypePathVectorEndpointCost {
 		root, partID = alto.MediaTypeEndpointCost, PartEndpointCost
 	}
-	data, err := json.Marshal(costEntries(req, pairs, anePaths, names))
+	var entries any
+	if req.columns != nil {
+		entries = multiCostEntries(req, pairs, anePaths, names, values)
+	} else {
+		entries = costEntries(req, pairs, anePaths, names)
+	}
+	data, err := json.Marshal(entries)
 	if err != nil {
 		return nil, "", fmt.Errorf("encoding paths: %w", err)
 	}
@@ -82,8 +96,12 @@ func (s *Service) respond(r *http.Request, snap *snapshot.Snapshot, res *snapsho
 	body := pathVectorPart{Meta: pathVectorMeta{
 		VTag:           alto.VersionTag{ResourceID: res.ID + "." + partID, Tag: hex.EncodeToString(sum[:16])},
 		DependentVTags: []alto.VersionTag{snap.NetworkMap.VersionTag()},
-		CostType:       req.costType,
 	}}
+	if req.columns != nil {
+		body.Meta.MultiCostTypes = req.multi.MultiCostTypes
+	} else {
+		body.Meta.CostType = &req.costType
+	}
 	if res.Type == netdef.TypePathVectorEndpointCost {
 		body.EndpointCostMap = data
 	} else {

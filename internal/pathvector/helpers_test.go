@@ -84,12 +84,37 @@ type pvPart struct {
 		DependentVTags []alto.VersionTag `json:"dependent-vtags"`
 		CostType       alto.CostType     `json:"cost-type"`
 	} `json:"meta"`
-	CostMap         map[string]map[string][]string `json:"cost-map"`
-	EndpointCostMap map[string]map[string][]string `json:"endpoint-cost-map"`
+	CostMap         map[string]map[string]anePath `json:"cost-map"`
+	EndpointCostMap map[string]map[string]anePath `json:"endpoint-cost-map"`
+}
+
+// anePath is the path vector of one pair: its array of ANE names, alone
+// or, in a multi-cost response, as the one array among the pair's values;
+// nil when a multi-cost response has no path vector.
+type anePath []string
+
+func (a *anePath) UnmarshalJSON(b []byte) error {
+	var names []string
+	if err := json.Unmarshal(b, &names); err == nil {
+		*a = names
+		return nil
+	}
+	var values []json.RawMessage
+	if err := json.Unmarshal(b, &values); err != nil {
+		return err
+	}
+	for _, v := range values {
+		if json.Unmarshal(v, &names) == nil {
+			*a = names
+			return nil
+		}
+	}
+	*a = nil // a multi-cost value without the path vector type
+	return nil
 }
 
 // paths returns the cost map or the endpoint cost map.
-func (p *pvPart) paths() map[string]map[string][]string {
+func (p *pvPart) paths() map[string]map[string]anePath {
 	if p.CostMap != nil {
 		return p.CostMap
 	}

@@ -27,6 +27,7 @@ func TestRFC9275Examples(t *testing.T) {
 		{"E04 merged endpoint cost", "merge.yaml", "/ecs/pv", alto.MediaTypeEndpointCostParams, "E03.request.json", "E04.response.http"},
 		{"E06 cost map of links", "paths.yaml", "/costmap/pv", alto.MediaTypeCostMapFilter, "E06.request.json", "E06.response.http"},
 		{"E07 persistent ANEs", "persistent.yaml", "/endpointcost/pv", alto.MediaTypeEndpointCostParams, "E07.request.json", "E07.response.http"},
+		{"E08 multi-cost", "persistent.yaml", "/endpointcost/mcpv", alto.MediaTypeEndpointCostParams, "E08.request.json", "E08.response.http"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := "testdata/rfc9275/"

@@ -98,7 +98,12 @@ func Register(h *server.Handler, _ *updates.Engine, logger *slog.Logger) {
 // request is a decoded path vector request: the keys of the response
 // rows and columns and the PID index of each, -1 for none.
 type request struct {
-	costType   alto.CostType
+	costType alto.CostType
+	// multi holds the RFC 8189 members of the request, and columns the
+	// cost type of each value of a multi-cost response; nil for a
+	// request with cost-type.
+	multi      *multiCostRequest
+	columns    []costColumn
 	properties []string
 	srcs, dsts []string
 	srcPIDs    []int
@@ -152,7 +157,7 @@ func (s *Service) decode(r *http.Request, snap *snapshot.Snapshot, res *snapshot
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCostType(req.costType); err != nil {
+	if err := s.checkCostTypes(snap, res, req); err != nil {
 		return nil, err
 	}
 	for _, p := range req.properties {
@@ -164,6 +169,20 @@ func (s *Service) decode(r *http.Request, snap *snapshot.Snapshot, res *snapshot
 		return nil, alto.NewInvalidValue("", strconv.Itoa(n), fmt.Sprintf("the request has %d source and destination pairs; this server accepts at most %d", n, s.cfg.MaxPairs))
 	}
 	return req, nil
+}
+
+// checkCostTypes checks the cost-type of a request, or its
+// multi-cost-types, and sets the cost columns of a multi-cost request.
+func (s *Service) checkCostTypes(snap *snapshot.Snapshot, res *snapshot.Resource, req *request) error {
+	if req.multi == nil || len(req.multi.MultiCostTypes) == 0 {
+		return checkCostType(req.costType)
+	}
+	columns, err := checkMultiCost(snap, res, *req.multi)
+	if err != nil {
+		return err
+	}
+	req.columns = columns
+	return nil
 }
 
 // checkCostType accepts only the path vector cost type: the array mode
@@ -188,7 +207,8 @@ func (s *Service) decodeCostMap(snap *snapshot.Snapshot, body []byte) (*request,
 	if len(pv.Constraints) > 0 {
 		return nil, constraintsError(pv.Constraints)
 	}
-	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames}
+	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames,
+		multi: &multiCostRequest{pv.MultiCostTypes, pv.TestableCostTypes, pv.OrConstraints}}
 	var srcNames, dstNames []string
 	if pv.PIDs != nil {
 		srcNames, dstNames = pv.PIDs.Srcs, pv.PIDs.Dsts
@@ -242,7 +262,8 @@ func (s *Service) decodeEndpointCost(r *http.Request, snap *snapshot.Snapshot, b
 	if len(pv.Constraints) > 0 {
 		return nil, constraintsError(pv.Constraints)
 	}
-	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames}
+	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames,
+		multi: &multiCostRequest{pv.MultiCostTypes, pv.TestableCostTypes, pv.OrConstraints}}
 	if req.srcs, req.srcPIDs, req.srcAddrs, err = s.endpoints(r, snap, "endpoints/srcs", pv.Endpoints.Srcs); err != nil {
 		return nil, err
 	}

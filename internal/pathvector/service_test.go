@@ -246,3 +246,67 @@ func readJSON(t *testing.T, file string, v any) {
 		t.Fatalf("%s: %v", file, err)
 	}
 }
+
+// TestMultiCostErrors checks the errors of multi-cost requests (RFC 8189)
+// to path vector resources, with and without max-cost-types.
+func TestMultiCostErrors(t *testing.T) {
+	base := start(t, "testdata/rfc9275/persistent.yaml")
+	endpoints := `"endpoints":{"srcs":["ipv4:192.0.2.34"],"dsts":["ipv4:192.0.2.2"]}`
+	pv := `{"cost-mode":"array","cost-metric":"ane-path"}`
+	rc := `{"cost-mode":"numerical","cost-metric":"routingcost"}`
+	for _, tc := range []struct {
+		name, path, body string
+		field            string
+	}{
+		{"resource without max-cost-types", "/endpointcost/pv",
+			`{"multi-cost-types":[` + pv + `,` + rc + `],` + endpoints + `}`, "multi-cost-types"},
+		{"more types than max-cost-types", "/endpointcost/mcpv",
+			`{"multi-cost-types":[` + pv + `,` + rc + `,` + rc + `],` + endpoints + `}`, "multi-cost-types"},
+		{"cost type not offered", "/endpointcost/mcpv",
+			`{"multi-cost-types":[` + pv + `,{"cost-mode":"numerical","cost-metric":"hopcount"}],` + endpoints + `}`, "multi-cost-types"},
+		{"testable cost types", "/endpointcost/mcpv",
+			`{"multi-cost-types":[` + pv + `,` + rc + `],"testable-cost-types":[` + rc + `],"or-constraints":[["le 5"]],` + endpoints + `}`, "testable-cost-types"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := post(t, base+tc.path, alto.MediaTypeEndpointCostParams, tc.body)
+			if r.status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400; body %s", r.status, r.body)
+			}
+			var e struct {
+				Meta struct{ Code, Field string } `json:"meta"`
+			}
+			if err := json.Unmarshal(r.body, &e); err != nil {
+				t.Fatalf("error body: %v", err)
+			}
+			if e.Meta.Code != "E_INVALID_FIELD_VALUE" {
+				t.Errorf("code %s, want E_INVALID_FIELD_VALUE", e.Meta.Code)
+			}
+			if e.Meta.Field != tc.field {
+				t.Errorf("field %q, want %q", e.Meta.Field, tc.field)
+			}
+		})
+	}
+}
+
+// TestMultiCostWithoutPathVector checks a multi-cost request without the
+// path vector type: numeric values only, and no ANE in the property map
+// part.
+func TestMultiCostWithoutPathVector(t *testing.T) {
+	base := start(t, "testdata/rfc9275/persistent.yaml")
+	body := `{"multi-cost-types":[{"cost-mode":"numerical","cost-metric":"routingcost"}],` +
+		`"endpoints":{"srcs":["ipv4:192.0.2.34"],"dsts":["ipv4:192.0.2.2"]}}`
+	m := decode(t, post(t, base+"/endpointcost/mcpv", alto.MediaTypeEndpointCostParams, body))
+	_, props := parts(t, m)
+	var part struct {
+		EndpointCostMap map[string]map[string][]float64 `json:"endpoint-cost-map"`
+	}
+	if err := json.Unmarshal(m.Root().Body, &part); err != nil {
+		t.Fatalf("path vector part: %v", err)
+	}
+	if got := part.EndpointCostMap["ipv4:192.0.2.34"]["ipv4:192.0.2.2"]; len(got) != 1 || got[0] != 3 {
+		t.Errorf("costs %v, want [3]", got)
+	}
+	if len(props.PropertyMap) != 0 {
+		t.Errorf("property map part %v, want no entity", props.PropertyMap)
+	}
+}

@@ -66,6 +66,7 @@ func (s *Snapshot) pathVectorEntry(r *Resource, entry *alto.ResourceEntry) {
 	entry.MediaType = alto.PathVectorMediaType(root)
 	entry.Capabilities = &alto.Capabilities{
 		CostTypeNames:    slices.Clone(r.CostTypes),
+		MaxCostTypes:     r.MaxCostTypes,
 		ANEPropertyNames: slices.Clone(r.ANEProperties),
 	}
 	entry.Uses = []string{s.NetworkMap.ResourceID()}
