@@ -70,6 +70,36 @@ func TestRFC9275UpdateStream(t *testing.T) {
 			checkPatchEvent(t, n+1, ev, stage[i], rename, docs)
 		}
 	}
+	checkInputRejected(t, d, work, br)
+}
+
+// checkInputRejected reloads a definition whose resource no longer
+// offers persistent-entity-id, which the input of the substream
+// requests: the stream must stop the substream with a description of
+// the error, and then end, since no substream is left.
+func checkInputRejected(t *testing.T, d *daemon.Daemon, work string, br *bufio.Reader) {
+	t.Helper()
+	copyDir(t, filepath.Join(streamDir, "reload-3"), work)
+	if err := d.Reload(); err != nil {
+		t.Fatalf("reload 3: %v", err)
+	}
+	ev := readSSE(t, br, 1)[0]
+	var control struct {
+		Stopped     []string `json:"stopped"`
+		Description string   `json:"description"`
+	}
+	if err := json.Unmarshal([]byte(ev.data), &control); err != nil {
+		t.Fatalf("event %s %s: %v", ev.name, ev.data, err)
+	}
+	if ev.name != alto.MediaTypeUpdateStreamControl || len(control.Stopped) != 1 || control.Stopped[0] != "ecspvsub1" {
+		t.Errorf("event %s %s, want ecspvsub1 stopped", ev.name, ev.data)
+	}
+	if !strings.Contains(control.Description, "ane-property-names") {
+		t.Errorf("description %q does not name the invalid field", control.Description)
+	}
+	if line, err := br.ReadString('\n'); err == nil {
+		t.Errorf("stream continues after its last substream stopped: %q", line)
+	}
 }
 
 // fullReplacement decodes the multipart full replacement of substream
