@@ -17,6 +17,7 @@ import (
 	"github.com/goalto/goalto/internal/altoconf"
 	"github.com/goalto/goalto/internal/bgp"
 	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/measure/promsource"
 	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/sse"
@@ -89,9 +90,10 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
+	cfg.Sources = append(cfg.Sources, promsource.Factory)
 	cfg.Services = daemon.ServicesWith(sseCfg, tipsReg)
 	if *check {
-		return checkDefinition(cfg.Definition)
+		return checkDefinition(cfg.Definition, cfg.Sources, logger)
 	}
 	if err := configListen(fs, &cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
@@ -151,9 +153,9 @@ func configListen(fs *flag.FlagSet, cfg *daemon.Config) error {
 	return nil
 }
 
-func checkDefinition(path string) int {
+func checkDefinition(path string, sources []daemon.SourceFactory, logger *slog.Logger) int {
 	start := time.Now()
-	snap, err := daemon.Build(path)
+	snap, err := daemon.BuildWith(path, sources, logger)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 1

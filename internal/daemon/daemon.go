@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -176,6 +177,31 @@ func Build(path string) (*snapshot.Snapshot, error) {
 		return nil, err
 	}
 	return snapshot.Build(def)
+}
+
+// BuildWith reads a definition and builds a snapshot from it with the
+// first values of the sources that the factories start, which it closes
+// before it returns. altod --check uses it to report missing and stale
+// measurements.
+func BuildWith(path string, factories []SourceFactory, logger *slog.Logger) (*snapshot.Snapshot, error) {
+	def, err := LoadDefinition(path)
+	if err != nil {
+		return nil, err
+	}
+	var live snapshot.Live
+	for _, f := range factories {
+		src, err := f(def, logger)
+		if err != nil {
+			return nil, err
+		}
+		if src != nil {
+			src.Contribute(&live)
+			if err := src.Close(); err != nil {
+				logger.Warn("closing a source", "err", err)
+			}
+		}
+	}
+	return snapshot.BuildLive(def, live)
 }
 
 // Start builds the first snapshot, listens and serves in the background.
@@ -355,7 +381,7 @@ func Warnings(s *snapshot.Snapshot) []string {
 	if !complete(s.NetworkMap) {
 		out = append(out, "some addresses map to no PID, but RFC 7285, Section 11.2.2 requires a PID for every address of each address type in the map: set network-map.default-pid")
 	}
-	return out
+	return append(out, measureWarnings(st)...)
 }
 
 // complete reports false when the network map surely lacks a PID for
@@ -471,4 +497,19 @@ func changed(stamps map[string]time.Time) bool {
 		}
 	}
 	return false
+}
+
+// measureWarnings returns a warning for each measured series with stale
+// or missing link values, in a stable order.
+func measureWarnings(st snapshot.Stats) []string {
+	var out []string
+	for key, m := range st.Measured {
+		if m.Stale == 0 && m.Missing == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("measurement %s:%s: %d of %d link directions have no value (%d missing, %d stale), so measured costs leave out the pairs whose path crosses them: check the series in Prometheus and measurements.links.%s",
+			key.Kind, key.Operator, m.Stale+m.Missing, m.Fresh+m.Stale+m.Missing, m.Missing, m.Stale, key.Kind))
+	}
+	slices.Sort(out)
+	return out
 }

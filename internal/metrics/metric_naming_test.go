@@ -14,7 +14,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/measure"
 	"github.com/goalto/goalto/internal/server"
+	"github.com/goalto/goalto/internal/snapshot"
 	"github.com/goalto/goalto/internal/sse"
 	"github.com/goalto/goalto/internal/tips"
 	"github.com/goalto/goalto/internal/updates"
@@ -36,7 +38,7 @@ var nonBaseUnits = []string{
 
 // exercisedRegistry returns a registry whose every metric has at least
 // one series: a request with an ALTO error, a published snapshot of the
-// built-in network, a reload of each result and a TIPS service.
+// built-in network with measurement counts, a reload of each result and a TIPS service.
 func exercisedRegistry(t *testing.T) *Registry {
 	t.Helper()
 	r := New()
@@ -46,6 +48,7 @@ func exercisedRegistry(t *testing.T) *Registry {
 	if err != nil {
 		t.Fatal(err)
 	}
+	snap.Stats.Measured = map[measure.SeriesKey]snapshot.MeasureStats{{Kind: measure.Delay, Operator: "median"}: {Fresh: 3, Missing: 1}}
 	r.ObservePublish(snap)
 	r.ObserveReload(nil)
 	r.ObserveReload(errors.New("invalid definition"))

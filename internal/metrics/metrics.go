@@ -63,6 +63,7 @@ type Registry struct {
 	costMapPIDs    *prometheus.GaugeVec
 	costMapEntries *prometheus.GaugeVec
 	buildSeconds   prometheus.Gauge
+	measuredLinks  *prometheus.GaugeVec
 
 	reloads     *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
@@ -112,6 +113,10 @@ func New() *Registry {
 			Namespace: Namespace, Subsystem: "snapshot", Name: "build_duration_seconds",
 			Help: "Time taken to build the snapshot being served, from reading its inputs to encoding its resources.",
 		}),
+		measuredLinks: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Subsystem: "snapshot", Name: "measured_link_directions",
+			Help: "Topology link directions by the state of their value in a measured series of the snapshot being served: fresh, stale (older than the staleness bound) or missing; by measurement kind and statistical operator.",
+		}, []string{"measurement", "operator", "state"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Subsystem: "daemon", Name: "reloads_total",
 			Help: "Reloads of the network definition, by result: ok (published) or failed (the previous maps keep serving).",
@@ -127,7 +132,7 @@ func New() *Registry {
 	r.reloads.WithLabelValues(ReloadFailed)
 	r.collectors = []prometheus.Collector{
 		r.requests, r.altoErrors, r.duration, r.responseBytes,
-		r.pids, r.prefixes, r.costMapPIDs, r.costMapEntries, r.buildSeconds,
+		r.pids, r.prefixes, r.costMapPIDs, r.costMapEntries, r.buildSeconds, r.measuredLinks,
 		r.reloads, r.lastSuccess, r.tips, r.streams,
 	}
 	r.reg.MustRegister(r.collectors...)
@@ -172,6 +177,13 @@ func (r *Registry) ObservePublish(s *snapshot.Snapshot) {
 		if counted {
 			r.costMapEntries.WithLabelValues(name).Set(float64(entries))
 		}
+	}
+	r.measuredLinks.Reset()
+	for key, m := range s.Stats.Measured {
+		kind := string(key.Kind)
+		r.measuredLinks.WithLabelValues(kind, key.Operator, "fresh").Set(float64(m.Fresh))
+		r.measuredLinks.WithLabelValues(kind, key.Operator, "stale").Set(float64(m.Stale))
+		r.measuredLinks.WithLabelValues(kind, key.Operator, "missing").Set(float64(m.Missing))
 	}
 	r.lastSuccess.SetToCurrentTime()
 }

@@ -14,8 +14,8 @@ import (
 
 // Calendar is the cost calendar option of a filtered cost map or an
 // endpoint cost service (RFC 8896, Section 4.1): the cost types it
-// applies to, the length and count of its time intervals, and the file
-// with the values.
+// applies to, the length and count of its time intervals, and where its
+// values come from: a calendar file or the measurement history.
 type Calendar struct {
 	CostTypes []string `yaml:"cost-types"`
 	// IntervalSize is the length of one time interval in seconds.
@@ -23,6 +23,9 @@ type Calendar struct {
 	Intervals    int     `yaml:"number-of-intervals"`
 	// File is the YAML calendar file, relative to the definition file.
 	File string `yaml:"file"`
+	// Source is "file" (the default) or "prometheus", which computes the
+	// values of each interval from the history of the measured series.
+	Source string `yaml:"source"`
 }
 
 // Calendars are the calendar options of a resource. In YAML they are one
@@ -95,8 +98,17 @@ func validateCalendarEntry(field string, r Resource, c *Calendar, seen map[strin
 	if c.Intervals < 1 {
 		return fieldErr(field+".number-of-intervals", "number-of-intervals is %d; use 1 or more", c.Intervals)
 	}
-	if c.File == "" {
-		return fieldErr(field+".file", "a calendar needs a file with its values")
+	switch c.Source {
+	case "", "file":
+		if c.File == "" {
+			return fieldErr(field+".file", "a calendar needs a file with its values, or source prometheus")
+		}
+	case CalendarFromPrometheus:
+		if c.File != "" {
+			return fieldErr(field+".file", "a calendar with source prometheus reads no file; remove file or the source")
+		}
+	default:
+		return fieldErr(field+".source", "unknown calendar source %q: use file or prometheus", c.Source)
 	}
 	return nil
 }

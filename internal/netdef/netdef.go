@@ -105,6 +105,9 @@ type Definition struct {
 	Resources []Resource `yaml:"resources"`
 	// Directory is the URI path of the root directory; default /directory.
 	Directory string `yaml:"directory"`
+	// Measurements configures the per-link measurements read from
+	// Prometheus for measured cost types and calendars.
+	Measurements Measurements `yaml:"measurements"`
 	// BaseURL, when set, makes the URIs in directories absolute, such as
 	// "https://alto.example.net"; empty means URIs relative to the directory.
 	BaseURL string `yaml:"base-url"`
@@ -485,7 +488,9 @@ func (d *Definition) Files() []string {
 	}
 	for _, r := range d.Resources {
 		for _, c := range r.Calendar {
-			out = append(out, d.Path(c.File))
+			if c.File != "" {
+				out = append(out, d.Path(c.File))
+			}
 		}
 	}
 	out = append(out, d.AccessFiles()...)

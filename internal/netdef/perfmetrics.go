@@ -43,13 +43,14 @@ func knownCostMetric(metric string) bool {
 }
 
 // validateCostMetric checks the metric of a non path vector cost type: it
-// is known, and it is computed from the topology or given under costs.
-func (d *Definition) validateCostMetric(field string, ct alto.CostType) error {
+// is known, and it is computed from the topology, given under costs or
+// measured.
+func (d *Definition) validateCostMetric(field, name string, ct alto.CostType) error {
 	if !knownCostMetric(ct.Metric) {
 		return fieldErr(field+".cost-metric", "unknown cost metric %q: use one of %v, optionally followed by a statistical operator such as :min or :p95 (RFC 9439, Section 3.2)", ct.Metric, alto.PerformanceMetrics)
 	}
-	if _, given := d.Costs[ct.Metric]; !given && !slices.Contains(Metrics, ct.Metric) {
-		return fieldErr(field+".cost-metric", "cost metric %q cannot be computed from a topology: give its values under costs.%s, or use one of %v", ct.Metric, ct.Metric, Metrics)
+	if _, given := d.Costs[ct.Metric]; !given && !slices.Contains(Metrics, ct.Metric) && !d.Measurements.Measures(name) {
+		return fieldErr(field+".cost-metric", "cost metric %q cannot be computed from a topology: give its values under costs.%s, list the cost type under measurements.cost-types, or use one of %v", ct.Metric, ct.Metric, Metrics)
 	}
 	if ct.Mode == alto.CostModeOrdinal && higherIsBetter(ct.Metric) {
 		return fieldErr(field+".cost-mode", "cost mode ordinal with metric %q: ordinal ranks give lower values the higher preference (RFC 7285, Section 6.1.2.2), but a higher bandwidth is better, so use numerical", ct.Metric)

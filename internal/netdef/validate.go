@@ -46,6 +46,9 @@ func (d *Definition) setDefaults() {
 	}
 	d.setPathVectorDefaults()
 	d.BGP.setDefaults()
+	if d.Measurements.Enabled() {
+		d.Measurements.setDefaults()
+	}
 }
 
 // defaultResources returns one resource of each RFC 7285 service: the
@@ -133,7 +136,7 @@ func fieldErr(field, format string, args ...any) error {
 }
 
 func (d *Definition) validate() error {
-	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess, d.validateBGP} {
+	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess, d.validateBGP, d.validateMeasurements} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -194,7 +197,7 @@ func (d *Definition) validateCostTypes() error {
 		if ct.Mode != alto.CostModeNumerical && ct.Mode != alto.CostModeOrdinal {
 			return fieldErr(field+".cost-mode", "%s", alto.CostModeMessage(ct.Mode))
 		}
-		if err := d.validateCostMetric(field, ct); err != nil {
+		if err := d.validateCostMetric(field, name, ct); err != nil {
 			return err
 		}
 	}

@@ -9,8 +9,10 @@ import (
 )
 
 // buildCalendars reads the calendar files of the resource at index i of
-// the definition and stores one calendar per cost type that the resource
-// still offers. A PID the network map does not define is an error.
+// the definition, or computes calendars from the measurement history,
+// and stores one calendar per cost type that the resource still offers.
+// A PID in a calendar file that the network map does not define is an
+// error.
 func (s *Snapshot) buildCalendars(def *netdef.Definition, i int, res *Resource) error {
 	nm := s.NetworkMap
 	known := func(pid string) bool {
@@ -19,6 +21,14 @@ func (s *Snapshot) buildCalendars(def *netdef.Definition, i int, res *Resource) 
 	}
 	res.Calendars = map[string]*costmap.Calendar{}
 	for j, c := range res.Calendar {
+		if c.Source == netdef.CalendarFromPrometheus {
+			for _, name := range c.CostTypes {
+				if slices.Contains(res.CostTypes, name) {
+					res.Calendars[name] = s.historyCalendar(c, def.CostTypes[name].Metric)
+				}
+			}
+			continue
+		}
 		values, err := def.ReadCalendar(i, j, known)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/measure"
 	"github.com/goalto/goalto/internal/mrt"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/networkmap"
@@ -18,10 +19,11 @@ import (
 
 // inputs are the source values a definition names.
 type inputs struct {
-	graph       *topology.Graph // nil without a topology
-	paths       *topology.Paths
-	tables      []*prefixes.Table
-	prefixCount int
+	graph        *topology.Graph // nil without a topology
+	paths        *topology.Paths
+	tables       []*prefixes.Table
+	prefixCount  int
+	measurements *measure.Set
 }
 
 // Live holds the inputs that running sources supply besides the files
@@ -35,10 +37,14 @@ type Live struct {
 	// Graph, when not nil, is the topology, in place of the definition's
 	// topology file; a link-state feed such as BGP-LS supplies it.
 	Graph *topology.Graph
+	// Measurements, when not nil, are the link measurements of the
+	// cost types and calendars that the definition's measurements
+	// section configures.
+	Measurements *measure.Set
 }
 
 func readInputs(def *netdef.Definition, live Live) (*inputs, error) {
-	in := &inputs{}
+	in := &inputs{measurements: live.Measurements}
 	if live.Graph != nil {
 		in.graph, in.paths = live.Graph, live.Graph.AllPairs()
 	} else if def.Topology != "" {

@@ -24,6 +24,7 @@ import (
 	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/cdni/advert"
 	"github.com/goalto/goalto/internal/costmap"
+	"github.com/goalto/goalto/internal/measure"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/networkmap"
 	"github.com/goalto/goalto/internal/propmap/entity"
@@ -61,6 +62,8 @@ type Snapshot struct {
 	// directories holds, with Access, the directories by role key and
 	// URI path, each listing what that role set may read.
 	directories map[string]map[string]*Resource
+	// measured holds the inputs of measured cost types and calendars.
+	measured *measured
 }
 
 // Stats counts what a build read and produced.
@@ -74,6 +77,10 @@ type Stats struct {
 	// default PID without a default node is not counted.
 	PIDsWithoutCosts int
 	BuildTime        time.Duration
+	// Measured counts the link directions with a fresh, a stale or no
+	// value, per series that a measured cost type reads; nil without
+	// measurements.
+	Measured map[measure.SeriesKey]MeasureStats
 }
 
 // Resource is one information resource with its encoded response.
@@ -162,6 +169,7 @@ func BuildLive(def *netdef.Definition, live Live) (*Snapshot, error) {
 		PIDs:             s.NetworkMap.Len(),
 		Prefixes:         s.NetworkMap.PrefixCount(),
 		PIDsWithoutCosts: s.pidsWithoutCosts(),
+		Measured:         s.measureStats(def),
 	}
 	if in.graph != nil {
 		s.Stats.TopologyNodes, s.Stats.TopologyLinks = len(in.graph.Nodes), len(in.graph.Links)
@@ -215,7 +223,13 @@ func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignmen
 			rows []int32
 		}{costs, rows}
 	}
+	s.keepMeasured(in, asg)
 	for name, ct := range def.CostTypes {
+		if def.Measurements.Measures(name) {
+			m, rows := s.measuredCosts(ct.Metric)
+			s.CostMaps[name] = costmap.New(name, ct, nm, m, rows)
+			continue
+		}
 		c, ok := byMetric[ct.Metric]
 		if !ok {
 			continue
