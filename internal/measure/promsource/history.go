@@ -37,10 +37,14 @@ func (s *Source) readHistory(ctx context.Context, now time.Time) (map[measure.Hi
 }
 
 // rangeSamples returns the samples of a kind's query over the history,
-// by link direction.
+// by link direction. The range ends at now rounded down to a multiple of
+// the step from the Unix epoch, so that every poll within one step
+// evaluates at the same times.
 func (s *Source) rangeSamples(ctx context.Context, kind measure.Kind, now time.Time) (map[measure.Direction][]model.SamplePair, error) {
 	q := s.cfg.Links[kind].Query
-	r := v1.Range{Start: now.Add(-s.cfg.History), End: now, Step: s.cfg.HistoryStep}
+	step := s.cfg.HistoryStep.Nanoseconds()
+	end := time.Unix(0, now.UnixNano()-now.UnixNano()%step)
+	r := v1.Range{Start: end.Add(-s.cfg.History), End: end, Step: s.cfg.HistoryStep}
 	v, warnings, _, err := s.api.QueryRange(ctx, q, r)
 	if err != nil {
 		return nil, fmt.Errorf("%s history: query %q: %w", kind, q, err)
