@@ -228,8 +228,11 @@ func (s *Snapshot) historyCalendar(c netdef.Calendar, metric string) *costmap.Ca
 	perInterval := make([]*costmap.Matrix, c.Intervals)
 	for k := range perInterval {
 		perInterval[k] = measuredMatrix(md.graph, md.paths, metric, md.set.UtilizationShare, func(d measure.Direction) (float64, bool) {
-			v, ok := history[d]
-			return v[k], ok && !math.IsNaN(v[k])
+			v := history[d]
+			if k >= len(v) || math.IsNaN(v[k]) {
+				return 0, false
+			}
+			return v[k], true
 		})
 	}
 	for si := range nm.Len() {
