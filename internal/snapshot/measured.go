@@ -25,6 +25,17 @@ type measured struct {
 	rows  []int32      // topology node of each PID, -1 for none
 }
 
+// onlyMeasured reports whether every cost type with the metric is
+// measured, so that the topology need not compute it.
+func onlyMeasured(def *netdef.Definition, metric string) bool {
+	for name, ct := range def.CostTypes {
+		if ct.Metric == metric && !def.Measurements.Measures(name) {
+			return false
+		}
+	}
+	return true
+}
+
 // keepMeasured keeps the inputs of measured cost types and calendars.
 func (s *Snapshot) keepMeasured(in *inputs, asg *assignment) {
 	nm := s.NetworkMap
@@ -76,33 +87,56 @@ func linkValue(link topology.Link, base string, share bool, value func(measure.D
 
 // pathValues folds the link values along the chosen path of every node
 // pair with the rule of the metric. A pair whose path has a link of
-// unknown value stays undefined.
+// unknown value stays undefined. The chosen paths from one source form
+// a tree, so each pair extends the value of the pair that ends one hop
+// earlier (topology.Paths.LastLink), in order of hop count: N² steps in
+// all, not N² times the path length.
 func pathValues(g *topology.Graph, p *topology.Paths, rule measure.Rule, fwd, rev []float64) *costmap.Matrix {
 	n := len(g.Nodes)
 	m := costmap.NewMatrix(n)
+	acc := make([]float64, n)
+	order := make([]int, 0, n)
 	for i := range n {
-		for j := range n {
-			path, ok := p.Path(i, j)
-			if !ok {
-				continue
+		order = byHops(p, i, order[:0])
+		acc[i] = rule.Start()
+		for _, j := range order[1:] { // order[0] is i itself
+			l, prev, _ := p.LastLink(i, j)
+			v := fwd[l]
+			if g.Links[l].From != prev {
+				v = rev[l]
 			}
-			acc, at := rule.Start(), i
-			for _, l := range path {
-				link := g.Links[l]
-				v := fwd[l]
-				if link.From == at {
-					at = link.To
-				} else {
-					v, at = rev[l], link.From
-				}
-				acc = rule.Add(acc, v)
-			}
-			if v := rule.Finish(acc); !math.IsNaN(v) {
+			acc[j] = rule.Add(acc[prev], v)
+		}
+		for _, j := range order {
+			if v := rule.Finish(acc[j]); !math.IsNaN(v) {
 				m.Set(i, j, v)
 			}
 		}
 	}
 	return m
+}
+
+// byHops appends the nodes reachable from i to order, sorted by the hop
+// count of their chosen path (a counting sort), so i comes first.
+func byHops(p *topology.Paths, i int, order []int) []int {
+	counts := make([]int, p.N+1)
+	for j := range p.N {
+		if h, ok := p.Hops(i, j); ok {
+			counts[h+1]++
+		}
+	}
+	for h := 1; h <= p.N; h++ {
+		counts[h] += counts[h-1]
+	}
+	start := len(order)
+	order = append(order, make([]int, counts[p.N])...)
+	for j := range p.N {
+		if h, ok := p.Hops(i, j); ok {
+			order[start+counts[h]] = j
+			counts[h]++
+		}
+	}
+	return order
 }
 
 // roundTrip combines the value of each direction of a pair into the

@@ -204,7 +204,7 @@ func (s *Snapshot) buildCosts(def *netdef.Definition, in *inputs, asg *assignmen
 			}{m, rows}
 			continue
 		}
-		if in.paths == nil {
+		if in.paths == nil || onlyMeasured(def, metric) {
 			continue
 		}
 		costs := topologyMetricCosts(in, metric)

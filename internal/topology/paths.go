@@ -239,3 +239,20 @@ func (p *Paths) Path(i, j int) (links []int, ok bool) {
 	}
 	return links, true
 }
+
+// LastLink returns the last link of the chosen path from i to j and the
+// node before j on it; ok is false when i == j or j is unreachable from
+// i. The chosen paths from one source form a tree: Path(i, j) is
+// Path(i, prev) followed by link, so values along all paths from i can
+// be folded in order of Hops. It panics if i or j is out of range.
+func (p *Paths) LastLink(i, j int) (link, prev int, ok bool) {
+	p.check(i, j)
+	l := p.via[i*p.N+j]
+	if l < 0 {
+		return 0, 0, false
+	}
+	if p.to[l] == int32(j) {
+		return int(l), int(p.from[l]), true
+	}
+	return int(l), int(p.to[l]), true
+}
