@@ -93,7 +93,9 @@ func run(args []string) int {
 	cfg.Sources = append(cfg.Sources, promsource.Factory)
 	cfg.Services = daemon.ServicesWith(sseCfg, tipsReg)
 	if *check {
-		return checkDefinition(cfg.Definition, cfg.Sources, logger)
+		// Only the measurements are read once: BGP sessions would need
+		// time to converge, and --check does not open sessions.
+		return checkDefinition(cfg.Definition, []daemon.SourceFactory{promsource.Factory}, logger)
 	}
 	if err := configListen(fs, &cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
