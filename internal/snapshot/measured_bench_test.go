@@ -64,8 +64,8 @@ func kdlMeasuredDefinition(b *testing.B) (*netdef.Definition, *topology.Graph) {
 }
 
 // fullMeasurementSet returns a value of every series of the measured
-// cost types for both directions of every link; round makes each set
-// differ, as a new round of measurements does.
+// cost types for both directions of every link. Each round gives other
+// values, as a new round of measurements does.
 func fullMeasurementSet(def *netdef.Definition, g *topology.Graph, round int) *measure.Set {
 	set := &measure.Set{UtilizationShare: true, Links: map[measure.SeriesKey]map[measure.Direction]measure.Value{}}
 	for _, name := range def.Measurements.CostTypes {
@@ -84,7 +84,7 @@ func fullMeasurementSet(def *netdef.Definition, g *topology.Graph, round int) *m
 
 // BenchmarkRecomputeMeasuredKdl measures the rebuild after a new set of
 // measurements for the largest Topology Zoo graph, Kdl (754 nodes, 899
-// links): snapshot.BuildLive with every link direction measured, which
+// links). Each snapshot.BuildLive has every link direction measured and
 // recomputes the seven measured cost maps of 568,516 node pairs each,
 // besides routingcost. The "routing-only" case builds the same network
 // map with routingcost alone, to show the share of the measured maps.

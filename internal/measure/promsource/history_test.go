@@ -39,9 +39,9 @@ measurements:
 var backfilled = map[[2]string]float64{{"a", "b"}: 0.010, {"b", "a"}: 0.011, {"b", "c"}: 0.020, {"c", "b"}: 0.021}
 
 // historyDelay is the backfilled delay of a direction at t: its base
-// delay, one millisecond more per hour of the day, and a tenth of a
-// millisecond more per day modulo 5, so that the days of one hour
-// differ and the calendar takes their mean.
+// delay, plus one millisecond per hour of the day, plus a tenth of a
+// millisecond per day modulo 5. The days of one hour differ, so the
+// calendar must take their mean.
 func historyDelay(dir [2]string, t time.Time) float64 {
 	day := t.Unix() / 86400
 	return backfilled[dir] + 0.001*float64(t.UTC().Hour()) + 0.0001*float64(day%5)
