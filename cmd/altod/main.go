@@ -50,6 +50,7 @@ func run(args []string) int {
 	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
 	disc := addDiscoveryFlags(fs)
 	mgmt := addManagementFlags(fs, &cfg)
+	limits := addLimitFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -85,6 +86,10 @@ func run(args []string) int {
 	sseCfg := sse.Config{MaxStreams: *maxStreams, MaxStreamsPerClient: *maxStreamsPerClient}
 	if reg, ok := cfg.Metrics.(*metrics.Registry); ok {
 		sseCfg.Registered = reg.UpdateStreams
+	}
+	if err := limits.apply(&cfg, &sseCfg); err != nil {
+		fmt.Fprintln(os.Stderr, "altod:", err)
+		return 2
 	}
 	if err := mgmt.apply(&cfg, &sseCfg, nil, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)

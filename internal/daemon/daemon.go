@@ -273,6 +273,11 @@ func (d *Daemon) startAll() error {
 		// the certificate that the handler finds in the request.
 		tc.ClientAuth = tls.RequestClientCert
 	}
+	if tc.OnReject == nil {
+		tc.OnReject = func(reason string) {
+			d.handler.NoteRejection(reason, "connection rejected: over a connection limit")
+		}
+	}
 	d.srv, err = transport.Listen(tc, d.handler)
 	return err
 }

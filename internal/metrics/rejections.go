@@ -13,7 +13,7 @@ import (
 var rejectionReasons = []string{
 	server.ReasonAuthFailed, server.ReasonAccessDenied, server.ReasonRateLimited,
 	server.ReasonOverloaded, server.ReasonJSONDepth, server.ReasonBodyTooLarge,
-	server.ReasonCostTypes,
+	server.ReasonCostTypes, server.ReasonConnections,
 }
 
 // rejectionCounter counts the requests that the server rejected for a
@@ -34,7 +34,7 @@ func (r *Registry) RejectionObserver() server.RejectionObserver {
 	}
 	c := rejectionCounter{prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "server", Name: "rejected_requests_total",
-		Help: "Requests rejected by a limit or an access check, by reason: auth_failed, access_denied, rate_limited, overloaded, json_depth, body_too_large, cost_types.",
+		Help: "Requests rejected by a limit or an access check, by reason: auth_failed, access_denied, rate_limited, overloaded, json_depth, body_too_large, cost_types, connections.",
 	}, []string{"reason"})}
 	if prev, loaded := rejectionsOnce.LoadOrStore(r, c); loaded {
 		return prev.(rejectionCounter)

@@ -26,7 +26,14 @@ const (
 	ReasonJSONDepth    = "json_depth"
 	ReasonBodyTooLarge = "body_too_large"
 	ReasonCostTypes    = "cost_types"
+	// ReasonConnections is reported by the transport through
+	// NoteRejection, for connections over a connection limit.
+	ReasonConnections = "connections"
 )
+
+// NoteRejection counts and logs, rate-limited, a rejection made outside
+// the handler, such as a connection over a limit of the transport.
+func (h *Handler) NoteRejection(reason, msg string) { h.limitLog.log(h.logger, reason, msg) }
 
 // limitLog logs rejections of one kind at most once per
 // limitLogInterval, with the number of rejections since the last line,

@@ -102,6 +102,9 @@ func (q *query) filteredCostMap(body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := q.checkCostCounts(req.MultiCostTypes, req.TestableCostTypes, req.Constraints, req.OrConstraints); err != nil {
+		return nil, err
+	}
 	if cal, err := q.checkCalendared(req.Calendared, requestedTypes(req.CostType, req.MultiCostTypes)); err != nil || cal {
 		if err != nil {
 			return nil, err
@@ -214,6 +217,9 @@ func contains(list []string, s string) bool {
 func (q *query) endpointCost(body []byte) ([]byte, error) {
 	req, err := alto.DecodeEndpointCostParams(body)
 	if err != nil {
+		return nil, err
+	}
+	if err := q.checkCostCounts(req.MultiCostTypes, req.TestableCostTypes, req.Constraints, req.OrConstraints); err != nil {
 		return nil, err
 	}
 	if cal, err := q.checkCalendared(req.Calendared, requestedTypes(req.CostType, req.MultiCostTypes)); err != nil || cal {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -34,6 +35,47 @@ type Limits struct {
 	// MaxEndpoints is the largest number of endpoints in one list of an
 	// endpoint request; default 1,000.
 	MaxEndpoints int
+
+	// MaxJSONDepth is the deepest nesting of JSON arrays and objects in
+	// a request body; default DefaultMaxJSONDepth.
+	MaxJSONDepth int
+	// MaxCostTypes is the largest number of cost types in the
+	// multi-cost-types or testable-cost-types of one request; default
+	// DefaultMaxCostTypes. A resource's max-cost-types may lower it.
+	MaxCostTypes int
+	// MaxConstraints is the largest number of constraints of one
+	// request, counted over every list of or-constraints; default
+	// DefaultMaxConstraints.
+	MaxConstraints int
+	// BodyReadTimeout is the time allowed to read a request body;
+	// default DefaultBodyReadTimeout. It does not apply to HTTP/3.
+	BodyReadTimeout time.Duration
+	// WriteTimeout is the time allowed to write a response, except
+	// update streams, which have their own per-event timeout; default
+	// DefaultWriteTimeout. It does not apply to HTTP/3.
+	WriteTimeout time.Duration
+	// MaxInFlight bounds the POST requests being computed at once; the
+	// excess gets 503 with Retry-After at once. A request holds its slot
+	// from the end of its body to its response, and the built-in
+	// services give it back before writing. GET resources are
+	// pre-encoded and not counted, nor are update streams and URIs
+	// under registered prefixes, such as TIPS long polls. Zero means
+	// DefaultMaxInFlight() and a negative value disables it.
+	MaxInFlight int
+	// RatePerClient is the sustained request rate of one client IP
+	// address, in requests per second, and RateBurst the requests it
+	// may send at once; the excess gets 429 with Retry-After. Zero
+	// means the defaults and a negative rate disables the limit.
+	RatePerClient float64
+	RateBurst     int
+	// RateLimitLoopback applies the rate limit to clients on loopback
+	// addresses too. They are exempt by default, because a reverse
+	// proxy or a monitoring probe on the server's host sends the
+	// requests of many users from one loopback address.
+	RateLimitLoopback bool
+	// MaxRateClients bounds the client addresses whose rate is tracked;
+	// a new client beyond it gets 503. Default DefaultMaxRateClients.
+	MaxRateClients int
 }
 
 // Defaults of Limits.
@@ -53,7 +95,7 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxEndpoints <= 0 {
 		l.MaxEndpoints = DefaultMaxEndpoints
 	}
-	return l
+	return l.withLoadDefaults()
 }
 
 // Handler is the HTTP handler of an ALTO server. The zero value is not
@@ -72,6 +114,7 @@ type Handler struct {
 	prefixes map[string]http.Handler
 
 	limitLog limitLog
+	guard    *guard
 }
 
 // Service serves the POST requests of a resource type that this package
@@ -114,7 +157,8 @@ func New(limits Limits, logger *slog.Logger) *Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Handler{limits: limits.withDefaults(), logger: logger.With("component", "server")}
+	limits = limits.withDefaults()
+	return &Handler{limits: limits, logger: logger.With("component", "server"), guard: newGuard(limits)}
 }
 
 // Publish makes s the snapshot served by every request that starts
@@ -127,6 +171,9 @@ func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 // ServeHTTP dispatches a request to the resource at its path, and
 // reports it to the observer if one is set.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.allowRate(w, r) {
+		return
+	}
 	if h.observer != nil {
 		h.serveObserved(w, r)
 		return
@@ -161,6 +208,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if !allowed {
 		h.deny(w, r, snap)
 		return
+	}
+	if !longLived(res.Type) {
+		h.setWriteDeadline(w)
 	}
 	if res.Accepts == "" {
 		h.serveGet(w, r, res)
@@ -269,16 +319,19 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 		plainError(w, http.StatusNotAcceptable, "this resource responds with "+res.MediaType+"; the Accept header excludes it")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			plainError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", h.limits.MaxBodyBytes))
+	body, ok := h.readBody(w, r)
+	if !ok {
+		return
+	}
+	// The in-flight slot covers the work on the request, not the slow
+	// parts that a client controls: reading the body, and writing the
+	// response of the built-in services.
+	release := func() {}
+	if !longLived(res.Type) {
+		if release, ok = h.acquire(w); !ok {
 			return
 		}
-		h.logger.Debug("reading request body", "path", r.URL.Path, "err", err)
-		plainError(w, http.StatusBadRequest, "the request body could not be read")
-		return
+		defer release()
 	}
 	q := &query{h: h, snap: snap, res: res, r: r}
 	var out []byte
@@ -300,9 +353,42 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 		svc.ServeALTO(w, r, snap, res, body)
 		return
 	}
+	release()
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	writeBody(w, r, res.MediaType, out)
+}
+
+// readBody reads a POST body within the size limit and the body read
+// timeout, and checks its JSON nesting depth. On failure it writes the
+// response and returns false.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(h.limits.BodyReadTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes))
+	_ = rc.SetReadDeadline(time.Time{})
+	var tooLarge *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		h.limitLog.log(h.logger, ReasonBodyTooLarge, "request rejected: body over the size limit")
+		plainError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", h.limits.MaxBodyBytes))
+		return nil, false
+	case errors.As(err, &netErr) && netErr.Timeout():
+		w.Header().Set("Connection", "close")
+		plainError(w, http.StatusRequestTimeout, fmt.Sprintf("the request body was not received within %s", h.limits.BodyReadTimeout))
+		return nil, false
+	case err != nil:
+		h.logger.Debug("reading request body", "path", r.URL.Path, "err", err)
+		plainError(w, http.StatusBadRequest, "the request body could not be read")
+		return nil, false
+	}
+	if err := checkDepth(body, h.limits.MaxJSONDepth); err != nil {
+		h.limitLog.log(h.logger, ReasonJSONDepth, "request rejected: JSON nested too deeply")
+		writeError(w, err)
+		return nil, false
+	}
+	return body, true
 }

@@ -76,6 +76,9 @@ type Config struct {
 	// that stream, for the alto-resource-event notification of
 	// ietf-alto. It runs on the request's goroutine.
 	OnStreamLimit func(resourceID string, limit int)
+	// LogClientAddresses adds the client IP address to the log lines of
+	// streams; by default it is left out (RFC 7285, Section 15.4).
+	LogClientAddresses bool
 	// Registered, when set, receives the service that NewRegistrar's
 	// registrar creates, so that the caller can read its Streams.
 	Registered func(*Service)
@@ -210,7 +213,7 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 	st, err := s.open(w, r, snap, res)
 	if err != nil {
 		if n := s.rejected.Add(1); n == 1 || n%100 == 0 {
-			s.logger.Warn("update stream rejected", "resource", res.ID, "client", clientAddr(r), "err", err, "count", n)
+			s.logger.Warn("update stream rejected", s.clientAttrs(r, "resource", res.ID, "err", err, "count", n)...)
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 		server.PlainError(w, http.StatusServiceUnavailable, err.Error())
@@ -262,7 +265,7 @@ func (s *Service) open(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 	s.streams[id] = st
 	st.reachedLimit = len(s.streams) == s.cfg.MaxStreams
 	s.perClient[client]++
-	s.logger.Debug("update stream opened", "stream", st.number, "resource", res.ID, "client", client)
+	s.logger.Debug("update stream opened", s.clientAttrs(r, "stream", st.number, "resource", res.ID)...)
 	return st, nil
 }
 
@@ -329,4 +332,13 @@ func clientAddr(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// clientAttrs returns the log attributes attrs, with the client address
+// when LogClientAddresses is set.
+func (s *Service) clientAttrs(r *http.Request, attrs ...any) []any {
+	if s.cfg.LogClientAddresses {
+		attrs = append(attrs, "client", clientAddr(r))
+	}
+	return attrs
 }

@@ -68,6 +68,20 @@ type Config struct {
 	// IdleTimeout is how long an idle keep-alive connection stays open
 	// on every protocol. Zero or negative means DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// MaxConns bounds the TCP connections open at once, and
+	// MaxConnsPerIP those of one client IP address. A connection over a
+	// limit is closed at once, after a 503 response with Retry-After on
+	// plain text. Zero means DefaultMaxConns and DefaultMaxConnsPerIP,
+	// and a negative value disables the limit. HTTP/3 connections are
+	// not counted.
+	MaxConns, MaxConnsPerIP int
+	// OnReject, when set, is called for each connection closed by a
+	// connection limit, with the reason "connections".
+	OnReject func(reason string)
+	// LogClientAddresses keeps client IP addresses in the log lines of
+	// the HTTP servers, such as TLS handshake errors. By default they
+	// are replaced with "[client]" (RFC 7285, Section 15.4).
+	LogClientAddresses bool
 	// Logger receives lifecycle logs. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -122,6 +136,12 @@ func (c *Config) normalize() (repeated []Protocol, err error) {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
 	return repeated, nil
 }

@@ -115,7 +115,7 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 		Handler:           h,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		ErrorLog:          s.errorLog(),
 		Protocols:         new(http.Protocols),
 	}
 	srv.Protocols.SetHTTP1(s.serves(HTTP1))
@@ -186,11 +186,15 @@ func (s *Server) startServing() {
 func (s *Server) finish() { s.closeDone.Do(func() { close(s.done) }) }
 
 func (s *Server) serveTCP() {
+	var ln net.Listener = s.tcpLn
+	if s.cfg.MaxConns > 0 || s.cfg.MaxConnsPerIP > 0 {
+		ln = newLimitListener(ln, positiveOr(s.cfg.MaxConns), positiveOr(s.cfg.MaxConnsPerIP), s.certs == nil, s.cfg.OnReject)
+	}
 	var err error
 	if s.certs != nil {
-		err = s.httpSrv.ServeTLS(s.tcpLn, "", "")
+		err = s.httpSrv.ServeTLS(ln, "", "")
 	} else {
-		err = s.httpSrv.Serve(s.tcpLn)
+		err = s.httpSrv.Serve(ln)
 	}
 	s.recordServeErr("tcp", err)
 }
