@@ -325,3 +325,23 @@ func TestIRDTestableCapabilities(t *testing.T) {
 	}
 	t.Error("filtered-cost-map-extended missing from the table")
 }
+
+func TestCostMapCalendarJSON(t *testing.T) {
+	url, _ := startDefinition(t, calendarNetwork)
+	out := runOK(t, url, "--json", "costmap", "filter", "--metric", "routingcost", "--calendar", "--src", "PID1", "--dst", "PID2")
+	var body struct {
+		Meta struct {
+			Calendars []alto.CalendarResponseAttributes `json:"calendar-response-attributes"`
+		} `json:"meta"`
+		CostMap map[string]map[string][]float64 `json:"cost-map"`
+	}
+	if err := json.Unmarshal([]byte(out), &body); err != nil {
+		t.Fatalf("output is not the calendared response: %v\n%s", err, out)
+	}
+	if len(body.Meta.Calendars) != 1 || body.Meta.Calendars[0].NumberOfIntervals != 12 {
+		t.Errorf("calendar-response-attributes = %+v, want one calendar of 12 intervals", body.Meta.Calendars)
+	}
+	if got := body.CostMap["PID1"]["PID2"]; len(got) != 12 {
+		t.Errorf("calendar = %v, want 12 values", got)
+	}
+}
