@@ -26,6 +26,11 @@ type Node struct {
 	Lat, Lon  float64        // degrees, valid only when HasCoords
 	HasCoords bool           // Lat and Lon are set
 	Prefixes  []netip.Prefix // prefixes attached to the node, masked (Prefix.Masked())
+	// Advertised are prefixes that the node originates into its routing
+	// protocol, masked, such as those of BGP-LS Prefix NLRIs. Unlike
+	// Prefixes they form no PIDs: a PID without a node attaches to the
+	// node that advertises the longest match of its prefixes.
+	Advertised []netip.Prefix
 }
 
 // Link connects two nodes.
