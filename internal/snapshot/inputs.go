@@ -140,6 +140,7 @@ func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
 			a.pidNode[pid] = i
 		}
 	}
+	a.attachByPrefix(in.graph, def.NetworkMap.DefaultPID)
 	return a, nil
 }
 
