@@ -117,6 +117,8 @@ type Definition struct {
 	// BGP configures the embedded BGP speaker whose routes feed the
 	// network map; see docs/bgp.md.
 	BGP BGP `yaml:"bgp"`
+	// BGPLS takes the topology from BGP-LS; see docs/bgp-ls.md.
+	BGPLS BGPLS `yaml:"bgp-ls"`
 }
 
 // NetworkMap configures PID formation.

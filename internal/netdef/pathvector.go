@@ -91,7 +91,7 @@ func (d *Definition) validatePathVector(field string, r Resource) error {
 		}
 		return nil
 	}
-	if d.Topology == "" {
+	if !d.HasTopology() {
 		return fieldErr(field+".type", "a %s needs a topology: its ANEs are the links of the shortest paths", r.Type)
 	}
 	if err := d.validatePathVectorCostTypes(field, r); err != nil {

@@ -23,7 +23,7 @@ func (d *Definition) setDefaults() {
 	}
 	if d.NetworkMap.Rule == "" {
 		d.NetworkMap.Rule = PIDsByNode
-		if d.Topology == "" && len(d.Groups) > 0 {
+		if !d.HasTopology() && len(d.Groups) > 0 {
 			d.NetworkMap.Rule = PIDsByGroup
 		}
 	}
@@ -136,7 +136,7 @@ func fieldErr(field, format string, args ...any) error {
 }
 
 func (d *Definition) validate() error {
-	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess, d.validateBGP, d.validateMeasurements} {
+	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess, d.validateBGP, d.validateMeasurements, d.validateBGPLS} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -154,13 +154,13 @@ func (d *Definition) validateNetworkMap() error {
 	default:
 		return fieldErr("network-map.pids", "unknown PID rule %q: use node, asn or group", nm.Rule)
 	}
-	if nm.Rule == PIDsByNode && d.Topology == "" {
+	if nm.Rule == PIDsByNode && !d.HasTopology() {
 		return fieldErr("network-map.pids", "the node rule needs a topology")
 	}
 	if nm.DefaultPID != "" && !alto.ValidPIDName(nm.DefaultPID) {
 		return fieldErr("network-map.default-pid", "invalid PID name %q", nm.DefaultPID)
 	}
-	if nm.DefaultNode != "" && (d.Topology == "" || nm.DefaultPID == "") {
+	if nm.DefaultNode != "" && (!d.HasTopology() || nm.DefaultPID == "") {
 		return fieldErr("network-map.default-node", "default-node needs a topology and a default-pid")
 	}
 	if nm.MaxCostMapPIDs < 0 {
@@ -170,7 +170,7 @@ func (d *Definition) validateNetworkMap() error {
 		if !alto.ValidPIDName(g.PID) {
 			return fieldErr(fmt.Sprintf("groups[%d].pid", i), "invalid PID name %q", g.PID)
 		}
-		if g.Node != "" && d.Topology == "" {
+		if g.Node != "" && !d.HasTopology() {
 			return fieldErr(fmt.Sprintf("groups[%d].node", i), "a node needs a topology")
 		}
 		for name := range g.Properties {

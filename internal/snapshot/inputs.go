@@ -53,6 +53,11 @@ func readInputs(def *netdef.Definition, live Live) (*inputs, error) {
 			return nil, def.FieldError("topology", err)
 		}
 		in.graph, in.paths = g, g.AllPairs()
+	} else if def.BGPLS.Enabled {
+		// No BGP-LS routes yet: an empty graph, so that node names
+		// resolve to errors rather than to a missing topology.
+		in.graph = &topology.Graph{Name: "bgp-ls"}
+		in.paths = in.graph.AllPairs()
 	}
 	for i, p := range def.Prefixes {
 		t, err := loadPrefixSource(def.Path(p))
