@@ -48,8 +48,8 @@ type Link struct {
 	Local, Remote NodeID
 	Protocol      bgp.LsProtocolID
 	// Descriptor is gobgp's rendering of the link descriptors (link
-	// IDs or interface and neighbour addresses), which tells parallel
-	// links apart.
+	// IDs or interface and neighbour addresses), which distinguishes
+	// parallel links.
 	Descriptor string
 	IGPMetric  *uint32 // IGP Metric TLV 1095
 	TEMetric   *uint32 // TE Default Metric TLV 1092

@@ -23,11 +23,11 @@
 //     label.
 //   - A Link NLRI is one direction of an adjacency, so it becomes a
 //     directed link from the local to the remote node. Its metric is the
-//     IGP Metric TLV (RFC 9552, Section 5.3.2.4), or with
-//     [MetricTE] the TE Default Metric TLV (RFC 5305, Section 3.7), its
-//     latency the Unidirectional Link Delay TLV (RFC 8571, Section 2.1,
-//     microseconds), and its capacity the Maximum Link Bandwidth TLV
-//     (RFC 5305, Section 3.4, bytes per second) times 8.
+//     IGP Metric TLV (RFC 9552, Section 5.3.2.4), or with [MetricTE] the
+//     TE Default Metric TLV (RFC 5305, Section 3.7). Its latency is the
+//     Unidirectional Link Delay TLV (RFC 8571, Section 2.1, in
+//     microseconds). Its capacity is the Maximum Link Bandwidth TLV (RFC
+//     5305, Section 3.4, in bytes per second) times 8.
 //   - A pseudonode (an IS-IS LAN or an OSPF designated router's network)
 //     is not a node of the graph. Each pair of links A to pseudonode P and
 //     P to B becomes one link A to B whose metric and latency are the sums

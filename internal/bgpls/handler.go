@@ -15,9 +15,9 @@ import (
 
 // Handler takes the BGP-LS best paths of a BGP speaker into a
 // [Database] and contributes its graph to every build, in place of the
-// topology file. It has the methods that the speaker asks of the handler
-// of an extra address family. It contributes nothing until [Handler.Configure]
-// sees a definition with bgp-ls enabled.
+// topology file. It implements the interface that the speaker requires
+// of the handler of an extra address family. It contributes nothing
+// until [Handler.Configure] sees a definition with bgp-ls enabled.
 type Handler struct {
 	db *Database
 

@@ -144,10 +144,9 @@ func attribute(flags, typ byte, value []byte) []byte {
 	return append(b, value...)
 }
 
-// Update encodes a BGP UPDATE message: ORIGIN, an empty AS_PATH, an
-// MP_REACH_NLRI with the announced NLRIs (when there are any), an
-// MP_UNREACH_NLRI with the withdrawn ones (when there are any) and a
-// BGP-LS attribute of the given TLVs (when there are any).
+// Update encodes a BGP UPDATE message. With announced NLRIs it carries
+// ORIGIN, an empty AS_PATH and an MP_REACH_NLRI. With withdrawn NLRIs it
+// carries an MP_UNREACH_NLRI, and with TLVs a BGP-LS attribute.
 func Update(nextHop netip.Addr, announce, withdraw [][]byte, lsTLVs ...[]byte) []byte {
 	var attrs []byte
 	if len(announce) > 0 {
