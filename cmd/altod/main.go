@@ -16,6 +16,7 @@ import (
 
 	"github.com/goalto/goalto/internal/altoconf"
 	"github.com/goalto/goalto/internal/bgp"
+	"github.com/goalto/goalto/internal/bgpls"
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/measure/promsource"
 	"github.com/goalto/goalto/internal/metrics"
@@ -75,14 +76,15 @@ func run(args []string) int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = logger
 	tipsReg := daemon.Registrar(tips.Register)
-	var bgpOpts bgp.Options
+	linkState := bgpls.NewHandler() // the topology from BGP-LS routes
+	bgpOpts := bgp.Options{Families: []bgp.FamilyHandler{linkState}}
 	if cfg.ManagementListen != "" {
 		reg := metrics.New()
 		cfg.Metrics = reg
 		tipsReg = reg.TIPSRegistrar(tips.Config{}) // counts the open views
 		bgpOpts.OnStart = reg.WatchBGP
 	}
-	cfg.Sources = append(cfg.Sources, bgp.Factory(bgpOpts))
+	cfg.Sources = append(cfg.Sources, linkState.Factory(), bgp.Factory(bgpOpts))
 	sseCfg := sse.Config{MaxStreams: *maxStreams, MaxStreamsPerClient: *maxStreamsPerClient}
 	if reg, ok := cfg.Metrics.(*metrics.Registry); ok {
 		sseCfg.Registered = reg.UpdateStreams

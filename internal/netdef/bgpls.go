@@ -1,5 +1,7 @@
 package netdef
 
+import "slices"
+
 // BGP-LS link metrics, as written in a definition.
 const (
 	BGPLSMetricIGP = "igp" // the IGP Metric TLV (RFC 9552, Section 5.3.2.4)
@@ -37,10 +39,23 @@ func (d *Definition) validateBGPLS() error {
 	if d.Topology != "" {
 		return fieldErr("bgp-ls.enabled", "the topology comes from either a file or BGP-LS: remove topology or bgp-ls")
 	}
+	if !d.BGP.carries(FamilyLinkState) {
+		return fieldErr("bgp-ls.enabled", "no BGP peer carries the %s family: add %s to the families of a peer under bgp.peers", FamilyLinkState, FamilyLinkState)
+	}
 	switch b.Metric {
 	case "", BGPLSMetricIGP, BGPLSMetricTE:
 	default:
 		return fieldErr("bgp-ls.metric", "unknown metric %q: use %s or %s", b.Metric, BGPLSMetricIGP, BGPLSMetricTE)
 	}
 	return nil
+}
+
+// carries reports whether a peer of the speaker has the address family.
+func (b *BGP) carries(family string) bool {
+	for _, p := range b.Peers {
+		if slices.Contains(p.Families, family) {
+			return true
+		}
+	}
+	return false
 }

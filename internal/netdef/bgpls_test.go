@@ -6,6 +6,9 @@ import (
 	"testing"
 )
 
+// lsSpeaker is a bgp section with a peer that carries BGP-LS.
+const lsSpeaker = "bgp:\n  local-as: 64500\n  router-id: 192.0.2.1\n  default-pid: other\n  peers:\n    - {address: 192.0.2.10, as: 64500, families: [ipv4-unicast, ls]}\n"
+
 func TestBGPLSSection(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -20,7 +23,7 @@ func TestBGPLSSection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := Parse([]byte(tt.yaml), "net.yaml")
+			d, err := Parse([]byte(lsSpeaker+tt.yaml), "net.yaml")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +49,8 @@ func TestBGPLSRejects(t *testing.T) {
 		wantText  string
 	}{
 		{"with a topology file", "topology: a.graphml\nbgp-ls:\n  enabled: true\n", "bgp-ls.enabled", 3, "either a file or BGP-LS"},
-		{"unknown metric", "bgp-ls:\n  enabled: true\n  metric: delay\n", "bgp-ls.metric", 3, `"delay"`},
+		{"no peer carries BGP-LS", "bgp-ls:\n  enabled: true\n", "bgp-ls.enabled", 2, "families"},
+		{"unknown metric", lsSpeaker + "bgp-ls:\n  enabled: true\n  metric: delay\n", "bgp-ls.metric", 9, `"delay"`},
 		{"settings without enabled", "groups:\n  - {pid: a, prefixes: [192.0.2.0/24]}\nbgp-ls:\n  metric: te\n", "bgp-ls", 4, "enabled is not true"},
 		{"unknown field", "bgp-ls:\n  enabled: true\n  metrics: te\n", "", 3, "metrics"},
 	}

@@ -139,10 +139,12 @@ func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
 		a.add(netip.MustParsePrefix("::/0"), pid)
 		if n := def.NetworkMap.DefaultNode; n != "" {
 			i := in.graph.Index(n)
-			if i < 0 {
+			switch {
+			case i >= 0:
+				a.pidNode[pid] = i
+			case !def.BGPLS.Enabled: // a BGP-LS node may not be announced yet
 				return nil, def.FieldError("network-map.default-node", fmt.Errorf("node %q is not in the topology; give a node ID", n))
 			}
-			a.pidNode[pid] = i
 		}
 	}
 	a.attachByPrefix(in.graph, def.NetworkMap.DefaultPID)
@@ -188,6 +190,9 @@ func (a *assignment) addGroups(def *netdef.Definition, in *inputs) error {
 			continue
 		}
 		n := in.graph.Index(g.Node)
+		if n < 0 && def.BGPLS.Enabled {
+			continue // not announced yet, so the PID has no costs for now
+		}
 		if n < 0 {
 			return def.FieldError(fmt.Sprintf("groups[%d].node", i), fmt.Errorf("node %q is not in the topology; give a node ID (the GraphML node id, not its label)", g.Node))
 		}
