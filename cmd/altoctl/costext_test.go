@@ -171,15 +171,31 @@ func calendarTable(t *testing.T, out string) []calendarRow {
 func TestECSCalendar(t *testing.T) {
 	url, c := startDefinition(t, calendarNetwork)
 	src, dst := "ipv4:192.0.2.2", "ipv4:192.0.2.89"
-	m, err := c.EndpointCostCalendar(context.Background(), "", &alto.EndpointCostParams{
-		MultiCostTypes: []alto.CostType{numRouting, numDelay, numTput},
-		Endpoints:      alto.EndpointFilter{Srcs: []string{src}, Dsts: []string{dst}},
-	})
-	if err != nil {
-		t.Fatal(err)
+	fetch := func() *client.CalendarCostMap {
+		m, err := c.EndpointCostCalendar(context.Background(), "", &alto.EndpointCostParams{
+			MultiCostTypes: []alto.CostType{numRouting, numDelay, numTput},
+			Endpoints:      alto.EndpointFilter{Srcs: []string{src}, Dsts: []string{dst}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
-	rows := calendarTable(t, runOK(t, url, "ecs", "--metric", "routingcost", "--metric", "delay-ow", "--metric", "tput",
-		"--calendar", "--src", src, "--dst", dst))
+	// The tput calendar starts a new interval every minute. The client
+	// fetches the calendars before and after altoctl, and the test
+	// repeats when an interval started in between.
+	var m *client.CalendarCostMap
+	var rows []calendarRow
+	for attempt := 0; ; attempt++ {
+		before := fetch()
+		rows = calendarTable(t, runOK(t, url, "ecs", "--metric", "routingcost", "--metric", "delay-ow", "--metric", "tput",
+			"--calendar", "--src", src, "--dst", dst))
+		m = fetch()
+		sameStart := func(a, b alto.CalendarResponseAttributes) bool { return a.CalendarStartTime == b.CalendarStartTime }
+		if slices.EqualFunc(before.Calendars, m.Calendars, sameStart) || attempt == 2 {
+			break
+		}
+	}
 	units := map[string]string{"routingcost/numerical": emptyCell, "delay-ow/numerical": "microseconds", "tput/numerical": "bytes/s"}
 	for i, ct := range m.CostTypes {
 		name := ct.Metric + "/" + ct.Mode
