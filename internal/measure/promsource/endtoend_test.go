@@ -55,9 +55,12 @@ cost-types:
   delay-p95: {cost-mode: numerical, cost-metric: "delay-ow:p95"}
   loss-cur: {cost-mode: numerical, cost-metric: "lossrate:cur"}
   residual: {cost-mode: numerical, cost-metric: bw-residual}
+  dv-cur: {cost-mode: numerical, cost-metric: "delay-variation:cur"}
+  tput-cur: {cost-mode: numerical, cost-metric: "tput:cur"}
+  available: {cost-mode: numerical, cost-metric: bw-available}
 resources:
   - {id: net, type: network-map, path: /networkmap}
-  - {id: costs, type: filtered-cost-map, path: /costmap/filtered, cost-types: [num-hop, delay-cur, rt-cur, delay-p95, loss-cur, residual]}
+  - {id: costs, type: filtered-cost-map, path: /costmap/filtered, cost-types: [num-hop, delay-cur, rt-cur, delay-p95, loss-cur, residual, dv-cur, tput-cur, available]}
   - {id: ecs, type: endpoint-cost, path: /endpointcost, cost-types: [delay-cur, loss-cur]}
 measurements:
   prometheus: %s
@@ -67,13 +70,19 @@ measurements:
     delay: {query: alto_link_delay_seconds, unit: s}
     loss: {query: alto_link_loss_ratio, unit: ratio}
     utilization: {query: 'alto_link_utilization_bits_per_second{job="links"}', unit: bps}
-  cost-types: [delay-cur, rt-cur, delay-p95, loss-cur, residual]
+    delay-variation: {query: alto_link_delay_variation_milliseconds, unit: ms}
+    throughput: {query: alto_link_tcp_throughput_bits_per_second, unit: bps}
+    available-bandwidth: {query: alto_link_available_bytes_per_second, unit: Bps}
+  cost-types: [delay-cur, rt-cur, delay-p95, loss-cur, residual, dv-cur, tput-cur, available]
 `
 
 const (
 	delaySeries = "alto_link_delay_seconds"
 	lossSeries  = "alto_link_loss_ratio"
 	utilSeries  = "alto_link_utilization_bits_per_second"
+	dvSeries    = "alto_link_delay_variation_milliseconds"
+	tputSeries  = "alto_link_tcp_throughput_bits_per_second"
+	availSeries = "alto_link_available_bytes_per_second"
 )
 
 // writeDefinition writes a definition and the test topology into a
@@ -91,8 +100,8 @@ func writeDefinition(t *testing.T, definition string) string {
 	return path
 }
 
-// exportLinks sets a distinct delay, loss and utilization on both
-// directions of every link.
+// exportLinks sets a distinct value of every series on both directions
+// of every link.
 func exportLinks(e *exporter) {
 	i := 0.0
 	for link := range capacities {
@@ -101,20 +110,28 @@ func exportLinks(e *exporter) {
 			e.set(delaySeries, dir[0], dir[1], 0.001*i+0.0001) // seconds
 			e.set(lossSeries, dir[0], dir[1], 0.002*i)         // ratio
 			e.set(utilSeries, dir[0], dir[1], 1e8*i)           // bits per second
+			e.set(dvSeries, dir[0], dir[1], 0.1*i)             // milliseconds
+			e.set(tputSeries, dir[0], dir[1], 5e7*(10-i))      // bits per second
+			e.set(availSeries, dir[0], dir[1], 1e6*(i+3))      // bytes per second
 		}
 	}
 }
 
 // expected computes the RFC 9439 path values of a pair from what the
-// exporter serves: delays add (microseconds), losses combine as
-// probabilities (percent), residual bandwidth is the bottleneck of
-// capacity less utilization (bytes per second).
+// exporter serves: delays and delay variations add (microseconds),
+// losses combine as probabilities (percent), bandwidths take the
+// bottleneck (bytes per second), and residual bandwidth is capacity less
+// utilization.
 func expected(e *exporter, metric string, pair [2]string) float64 {
 	nodes := chosenPaths[pair]
-	delay, success, residual := 0.0, 1.0, math.Inf(1)
+	delay, variation, success := 0.0, 0.0, 1.0
+	residual, tput, available := math.Inf(1), math.Inf(1), math.Inf(1)
 	for k := 0; k+1 < len(nodes); k++ {
 		from, to := nodes[k], nodes[k+1]
 		delay += e.value(delaySeries, from, to) * 1e6
+		variation += e.value(dvSeries, from, to) * 1e3
+		tput = min(tput, e.value(tputSeries, from, to)/8)
+		available = min(available, e.value(availSeries, from, to))
 		success *= 1 - e.value(lossSeries, from, to)
 		c, ok := capacities[[2]string{from, to}]
 		if !ok {
@@ -131,6 +148,12 @@ func expected(e *exporter, metric string, pair [2]string) float64 {
 		return 100 * (1 - success)
 	case "bw-residual":
 		return residual
+	case "delay-variation:cur":
+		return variation
+	case "tput:cur":
+		return tput
+	case "bw-available":
+		return available
 	}
 	panic("no expected value for " + metric)
 }
@@ -220,8 +243,9 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 
 	reg := metrics.New()
 	logs := &logBuffer{}
+	definition := writeDefinition(t, fmt.Sprintf(testDefinition, promURL))
 	d := alttest.StartConfig(t, daemon.Config{
-		Definition: writeDefinition(t, fmt.Sprintf(testDefinition, promURL)),
+		Definition: definition,
 		Sources:    []daemon.SourceFactory{promsource.Factory},
 		Metrics:    reg,
 		Logger:     slog.New(slog.NewTextHandler(logs, nil)),
@@ -229,7 +253,7 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 	base := strings.TrimSuffix(d.IRDURL(), "/directory")
 
 	t.Run("values", func(t *testing.T) {
-		for _, metric := range []string{"delay-ow:cur", "delay-rt:cur", "delay-ow:p95", "lossrate:cur", "bw-residual"} {
+		for _, metric := range []string{"delay-ow:cur", "delay-rt:cur", "delay-ow:p95", "lossrate:cur", "bw-residual", "delay-variation:cur", "tput:cur", "bw-available"} {
 			checkCosts(t, filteredCosts(t, base, metric), e, metric, nil)
 		}
 		if got := filteredCosts(t, base, "hopcount")["a"]["d"]; got != 3 {
@@ -280,6 +304,22 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 		checkCosts(t, filteredCosts(t, base, "lossrate:cur"), e, "lossrate:cur", crossing)
 		if got := gaugeValue(t, reg, "loss", "cur", "missing"); got != 1 {
 			t.Errorf("missing loss:cur link directions = %v, want 1", got)
+		}
+	})
+
+	t.Run("check warnings", func(t *testing.T) {
+		snap, err := daemon.BuildWith(definition, []daemon.SourceFactory{promsource.Factory}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		warnings := strings.Join(daemon.Warnings(snap), "\n")
+		for _, want := range []string{
+			"measurement loss:cur: 1 of 8 link directions have no value (1 missing, 0 stale)",
+			"measurement delay:cur: 1 of 8 link directions have no value (0 missing, 1 stale)",
+		} {
+			if !strings.Contains(warnings, want) {
+				t.Errorf("the warnings of altod --check lack %q:\n%s", want, warnings)
+			}
 		}
 	})
 }
