@@ -99,8 +99,8 @@ func (s *Snapshot) buildResources(def *netdef.Definition) error {
 // resolveUses fills the uses list of update stream and TIPS resources:
 // the configured resources, or by default every GET resource: the
 // network maps, full cost maps, property maps and CDNI advertisements.
-// TIPS offers GET resources only. An update stream may also list POST
-// resources, whose substreams carry an input (RFC 8895, Section 6.5).
+// Both may also list POST resources, whose substreams and views carry an
+// input (RFC 8895, Section 6.5, and RFC 9569, Section 6.1).
 func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 	get := map[string]bool{}
 	post := map[string]bool{}
@@ -125,9 +125,7 @@ func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 		for _, id := range r.Uses {
 			switch {
 			case get[id]:
-			case post[id] && r.Type == netdef.TypeUpdateStream:
 			case post[id]:
-				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is served by POST; TIPS offers only resources served by GET", id))
 			default:
 				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a resource of this server that an update stream can offer", id))
 			}

@@ -80,10 +80,11 @@
 //
 // The "resource-id" must be in the "uses" of the TIPS resource, else
 // the response is E_INVALID_FIELD_VALUE for field "resource-id"; a missing
-// one is E_MISSING_FIELD. The network definition allows only GET-mode
-// resources (the network map and full cost maps) in "uses", so a request
-// with "input", which only POST-mode resources take, gets
-// E_INVALID_FIELD_VALUE for field "input". The optional "tag" is the
+// one is E_MISSING_FIELD. A request with "input" for a GET-mode resource
+// gets E_INVALID_FIELD_VALUE for field "input". A POST-mode resource in
+// "uses" needs "input": its view follows the response to that input,
+// which the service computes for each served snapshot and publishes to
+// a graph of the view's own (see derived.go). The optional "tag" is the
 // vtag of a network map, or the entity tag without quotes of a cost map
 // GET response; a tag of a version that the graph keeps gets the edge
 // that Graph.RecommendEdge chooses from that version, and any other tag

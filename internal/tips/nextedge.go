@@ -22,7 +22,7 @@ func (s *Service) serveNextEdge(w http.ResponseWriter, r *http.Request, resource
 		server.PlainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on <tips-view-uri>/ug; use POST with "+alto.MediaTypeTIPSParams)
 		return
 	}
-	v := s.findView(resourceID, token)
+	v := s.findFreshView(resourceID, token)
 	if v == nil {
 		writeViewNotFound(w)
 		return
@@ -37,9 +37,9 @@ func (s *Service) serveNextEdge(w http.ResponseWriter, r *http.Request, resource
 		server.WriteError(w, err)
 		return
 	}
-	if req.ResourceID != v.resourceID {
+	if want := resourceOfKey(v.resourceID); req.ResourceID != want {
 		server.WriteError(w, alto.NewInvalidValue("resource-id", req.ResourceID,
-			fmt.Sprintf("this TIPS view is of resource %q; a next edge request names the resource of its view", v.resourceID)))
+			fmt.Sprintf("this TIPS view is of resource %q; a next edge request names the resource of its view", want)))
 		return
 	}
 	if req.HasInput {

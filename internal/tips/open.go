@@ -29,6 +29,10 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 			fmt.Sprintf("TIPS resource %q offers views of %s only", res.ID, strings.Join(res.Uses, ", "))))
 		return
 	}
+	if target := snap.ResourceByID(req.ResourceID); target != nil && target.Body == nil {
+		s.openPOSTView(w, r, snap, target, req)
+		return
+	}
 	if req.HasInput {
 		server.WriteError(w, errInputNotSupported(req.ResourceID))
 		return
@@ -92,4 +96,31 @@ func writeJSON(w http.ResponseWriter, mediaType string, v any) {
 	h.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
+}
+
+// openPOSTView opens the view of a POST-mode resource for the input of
+// the request (RFC 9569, Section 6.1), whose versions are the responses
+// of the resource to the input in successive snapshots.
+func (s *Service) openPOSTView(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, res *snapshot.Resource, req tipsRequest) {
+	if !req.HasInput || isNull(req.Input) {
+		server.WriteError(w, &alto.Error{Code: alto.ErrMissingField, Field: "input",
+			Message: fmt.Sprintf("resource %q is a POST-mode resource: input holds its request", res.ID)})
+		return
+	}
+	v, err := s.openDerived(r, snap, res, req.Input)
+	if errors.Is(err, errTooManyViews) {
+		w.Header().Set("Retry-After", retryAfterViews)
+		server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: http.StatusTooManyRequests,
+			Message: errTooManyViews.Error() + fmt.Sprintf(" (%d); retry later", s.cfg.MaxViews)})
+		return
+	}
+	if err != nil {
+		server.WriteError(w, err)
+		return
+	}
+	out := addTIPSResponse{
+		TIPSViewURI:     viewURI(r, snap.Def.BaseURL, v.path),
+		TIPSViewSummary: tipsViewSummary{UpdatesGraphSummary: summarize(v.graph, req.Tag)},
+	}
+	writeJSON(w, alto.MediaTypeTIPS, out)
 }

@@ -61,7 +61,7 @@ func (s *Service) serveItem(w http.ResponseWriter, r *http.Request, resourceID, 
 		writeSyntax(w, "<j> in ug/<i>/<j>: "+seqSyntax)
 		return
 	}
-	v := s.findView(resourceID, token)
+	v := s.findFreshView(resourceID, token)
 	if v == nil {
 		writeViewNotFound(w)
 		return
@@ -114,6 +114,9 @@ func (s *Service) longPoll(w http.ResponseWriter, r *http.Request, v *view, end 
 	unregister := context.AfterFunc(s.shutdownContext(r), func() { stop(errServerShutdown) })
 	defer unregister()
 
+	if v.derived != nil {
+		go s.followReloads(ctx, v)
+	}
 	_, err := v.graph.Wait(ctx, end)
 	if err == nil {
 		return true

@@ -14,8 +14,9 @@ type tipsRequest struct {
 	ResourceID string
 	Tag        string // empty when absent
 	// HasInput is set when the request has an "input" member, which
-	// only POST-mode resources take.
+	// only POST-mode resources take, and Input holds it.
 	HasInput bool
+	Input    json.RawMessage
 }
 
 // decodeRequest decodes a TIPSReq. Unknown members are ignored, as
@@ -45,7 +46,7 @@ func decodeRequest(body []byte) (tipsRequest, error) {
 				"a tag has 1 to 64 characters from U+0021 to U+007E (RFC 7285, Section 10.3)")
 		}
 	}
-	_, req.HasInput = fields["input"]
+	req.Input, req.HasInput = fields["input"]
 	return req, nil
 }
 
@@ -53,15 +54,13 @@ func isNull(raw json.RawMessage) bool {
 	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
-// errInputNotSupported rejects the "input" member: every resource that a
-// TIPS resource offers is a GET-mode resource (the network definition
-// allows nothing else in "uses"), and those take no input.
+// errInputNotSupported rejects the "input" member for a GET-mode
+// resource, which takes no input.
 func errInputNotSupported(resourceID string) *alto.Error {
 	return &alto.Error{
-		Code:  alto.ErrInvalidFieldValue,
-		Field: "input",
-		Message: fmt.Sprintf("resource %q is a GET-mode resource, which takes no input; "+
-			"this server offers TIPS views only for GET-mode resources, so leave out \"input\"", resourceID),
+		Code:    alto.ErrInvalidFieldValue,
+		Field:   "input",
+		Message: fmt.Sprintf("resource %q is a GET-mode resource, which takes no input; leave out \"input\"", resourceID),
 	}
 }
 

@@ -214,9 +214,10 @@ type viewHandler struct{ s *Service }
 func (v viewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { v.s.serveView(w, r) }
 
 // OwnerOf returns the resource of the view at a path: views are served
-// at ViewPrefix + resource ID + "/" + token.
+// at ViewPrefix + view key + "/" + token, where the key of a view of a
+// POST-mode resource also names the input.
 func (v viewHandler) OwnerOf(path string) string {
 	rest, _ := strings.CutPrefix(path, v.s.cfg.ViewPrefix)
 	id, _, _ := strings.Cut(rest, "/")
-	return id
+	return resourceOfKey(id)
 }

@@ -26,6 +26,10 @@ type view struct {
 	graph      *updates.Graph
 	waiters    int       // pending long polls; guarded by Service.mu
 	lastUsed   time.Time // last open or request; guarded by Service.mu
+	// derived is set for a view of a POST-mode resource, whose graph the
+	// service feeds itself. resourceID is then the view key, which names
+	// the resource and the input (see derivedKey).
+	derived *derived
 }
 
 // openView returns the view of a resource, and creates it when the
@@ -58,6 +62,56 @@ func (s *Service) openView(resourceID string, g *updates.Graph) (*view, error) {
 	s.views[resourceID] = v
 	s.logger.Debug("TIPS view opened", "resource_id", resourceID, "view", v.path)
 	return v, nil
+}
+
+// openDerivedView returns the view of a POST-mode resource and input
+// with the key, and creates it with its own updates graph when there is
+// no live view.
+func (s *Service) openDerivedView(key string, src *derived) (*view, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked()
+	if v := s.views[key]; v != nil {
+		v.lastUsed = time.Now()
+		return v, nil
+	}
+	if len(s.views) >= s.cfg.MaxViews {
+		s.limited.reject(s.logger, "views", s.cfg.MaxViews)
+		return nil, errTooManyViews
+	}
+	token := rand.Text()
+	v := &view{
+		resourceID: key,
+		token:      token,
+		path:       s.cfg.ViewPrefix + key + "/" + token,
+		graph:      updates.NewGraph(key, updates.Limits{}),
+		lastUsed:   time.Now(),
+		derived:    src,
+	}
+	s.views[key] = v
+	s.logger.Debug("TIPS view opened", "resource_id", src.resourceID, "view", v.path)
+	return v, nil
+}
+
+// findFreshView is findView that also brings a view of a POST-mode
+// resource to the served snapshot, and closes it when the resource
+// rejects its input since a reload.
+func (s *Service) findFreshView(key, token string) *view {
+	v := s.findView(key, token)
+	if v != nil && !s.refresh(v) {
+		s.closeView(v, "the resource rejects the input of the view since a reload")
+		return nil
+	}
+	return v
+}
+
+// closeView closes a view unless it was closed already.
+func (s *Service) closeView(v *view, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.views[v.resourceID] == v {
+		s.closeLocked(v, reason)
+	}
 }
 
 // findView returns the live view with the given resource ID and token,
@@ -106,6 +160,9 @@ func (s *Service) stillOpen(v *view) bool {
 // has its graph, the resource is not removed, and a TIPS resource of the
 // published snapshot still offers it. The caller holds s.mu.
 func (s *Service) liveLocked(v *view) bool {
+	if v.derived != nil {
+		return s.offered(v.derived.resourceID)
+	}
 	if s.engine.Graph(v.resourceID) != v.graph || v.graph.Removed() {
 		return false
 	}
