@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"flag"
@@ -80,18 +81,11 @@ func (m *managementFlags) apply(cfg *daemon.Config, sseCfg *sse.Config, ds restc
 		return err
 	}
 
-	stats := altostats.New(altostats.Config{Window: m.statsWindow})
-	events := restconf.NewEvents(logger)
-	prev := sseCfg.Registered
-	sseCfg.Registered = func(s *sse.Service) {
-		if prev != nil {
-			prev(s)
-		}
-		stats.AddStreams(s.Streams)
+	stats, events, ds, err := m.newStats(ds, logger)
+	if err != nil {
+		return err
 	}
-	sseCfg.OnStreamLimit = func(id string, limit int) {
-		events.ResourceLimit(restconf.ResourceEvent{ResourceID: id, UpdStreamThreshold: uint64(limit)})
-	}
+	hookUpdateStreams(sseCfg, stats, events)
 
 	rc := restconf.New(restconf.Config{Datastore: ds, State: stats, Modules: implementedModules, Operators: ops, Events: events, Logger: logger})
 	cfg.Stats, cfg.ManagementTLS = stats, tlsCfg
@@ -102,6 +96,40 @@ func (m *managementFlags) apply(cfg *daemon.Config, sseCfg *sse.Config, ds restc
 		cfg.ManagementHandlers[p] = rc
 	}
 	return nil
+}
+
+// newStats returns the statistics collector and the event hub. With a
+// datastore, it also returns the datastore wrapped so that every change
+// updates the resources' notify-res-mem-limit values.
+func (m *managementFlags) newStats(ds restconf.Datastore, logger *slog.Logger) (*altostats.Collector, *restconf.Events, restconf.Datastore, error) {
+	events := restconf.NewEvents(logger)
+	stats := altostats.New(altostats.Config{Window: m.statsWindow, OnMemLimit: func(id string, limit uint64) {
+		events.ResourceLimit(restconf.ResourceEvent{ResourceID: id, MemThreshold: limit})
+	}})
+	if ds == nil {
+		return stats, events, nil, nil
+	}
+	limits, err := restconf.MemLimits(context.Background(), ds)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("reading notify-res-mem-limit: %w", err)
+	}
+	stats.SetMemLimits(limits)
+	return stats, events, restconf.WatchMemLimits(ds, stats.SetMemLimits, logger), nil
+}
+
+// hookUpdateStreams makes the update stream service report its streams
+// to stats, and its stream limit to events, besides any hook already set.
+func hookUpdateStreams(sseCfg *sse.Config, stats *altostats.Collector, events *restconf.Events) {
+	prev := sseCfg.Registered
+	sseCfg.Registered = func(s *sse.Service) {
+		if prev != nil {
+			prev(s)
+		}
+		stats.AddStreams(s.Streams)
+	}
+	sseCfg.OnStreamLimit = func(id string, limit int) {
+		events.ResourceLimit(restconf.ResourceEvent{ResourceID: id, UpdStreamThreshold: uint64(limit)})
+	}
 }
 
 // tlsConfig returns the TLS configuration of the management listener,

@@ -31,12 +31,19 @@ type Config struct {
 	Window time.Duration
 	// Now returns the current time; default time.Now. Tests set it.
 	Now func() time.Time
+	// OnMemLimit is called when a resource's res-mem-size reaches the
+	// limit that SetMemLimits gave it, for the alto-resource-event
+	// notification of ietf-alto. It is called again only after the size
+	// has fallen below the limit. It runs on the goroutine of
+	// ObservePublish or SetMemLimits, without the collector's lock.
+	OnMemLimit func(resourceID string, limit uint64)
 }
 
 // Collector counts ietf-alto-stats statistics. It implements
 // server.Observer and restconf.State, and is safe for concurrent use.
 // Create it with New.
 type Collector struct {
+	cfg     Config
 	now     func() time.Time
 	size    time.Duration
 	started time.Time
@@ -45,6 +52,7 @@ type Collector struct {
 	total     counts
 	last      window
 	resources map[string]*resourceStats
+	memLimits map[string]uint64 // notify-res-mem-limit by resource ID
 	snap      *snapshot.Snapshot
 	streams   []func() []sse.StreamStats
 }
@@ -61,6 +69,8 @@ type resourceStats struct {
 	etag     string
 	versions uint64
 	sizes    sizes
+	// overMem is set while res-mem-size is at or above its limit.
+	overMem bool
 }
 
 // New returns a collector whose statistics start now.
@@ -72,6 +82,7 @@ func New(cfg Config) *Collector {
 		cfg.Now = time.Now
 	}
 	return &Collector{
+		cfg:       cfg,
 		now:       cfg.Now,
 		size:      cfg.Window,
 		started:   cfg.Now(),
@@ -118,6 +129,47 @@ func (c *Collector) ObservePublish(s *snapshot.Snapshot) {
 			measured[res.ID] = measure(s, res)
 		}
 	}
+	c.record(s, measured)
+	c.checkMemLimits()
+}
+
+// SetMemLimits sets the notify-res-mem-limit of each resource, in bytes,
+// replacing the previous limits, and checks them at once.
+func (c *Collector) SetMemLimits(limits map[string]uint64) {
+	c.mu.Lock()
+	c.memLimits = limits
+	c.mu.Unlock()
+	c.checkMemLimits()
+}
+
+// checkMemLimits calls OnMemLimit for each resource whose memory size
+// has reached its limit since the last check.
+func (c *Collector) checkMemLimits() {
+	if c.cfg.OnMemLimit == nil {
+		return
+	}
+	type event struct {
+		id    string
+		limit uint64
+	}
+	var reached []event
+	c.mu.Lock()
+	for id, r := range c.resources {
+		limit, over := c.memLimits[id]
+		over = over && r.sizes.memory >= 0 && uint64(r.sizes.memory) >= limit
+		if over && !r.overMem {
+			reached = append(reached, event{id, limit})
+		}
+		r.overMem = over
+	}
+	c.mu.Unlock()
+	for _, e := range reached {
+		c.cfg.OnMemLimit(e.id, e.limit)
+	}
+}
+
+// record stores the sizes and versions of a published snapshot.
+func (c *Collector) record(s *snapshot.Snapshot, measured map[string]sizes) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -99,3 +99,46 @@ func TestVersionsCountChanges(t *testing.T) {
 		t.Errorf("the network map did not change, but num-res-upd is %v", stats["net"]["num-res-upd"])
 	}
 }
+
+func TestMemLimitEvents(t *testing.T) {
+	snap, err := daemon.Build("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := snap.ResourceByID("lhcone-network-map")
+	size := uint64(len(net.Body) + len(net.Gzip))
+	var events []string
+	c := altostats.New(altostats.Config{OnMemLimit: func(id string, limit uint64) {
+		events = append(events, id+"="+strconv.FormatUint(limit, 10))
+	}})
+	c.ObservePublish(snap)
+
+	steps := []struct {
+		name    string
+		limits  map[string]uint64
+		publish bool
+		want    int // events so far
+	}{
+		{"limit above size", map[string]uint64{"lhcone-network-map": size + 1}, false, 0},
+		{"limit reached", map[string]uint64{"lhcone-network-map": size}, false, 1},
+		{"publish while over", nil, true, 1},
+		{"limit removed", map[string]uint64{}, false, 1},
+		{"limit again", map[string]uint64{"lhcone-network-map": 100}, false, 2},
+		{"resource without encoding", map[string]uint64{"lhcone-network-map": 100, "endpoint-cost": 1}, false, 2},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if st.publish {
+				c.ObservePublish(snap)
+			} else {
+				c.SetMemLimits(st.limits)
+			}
+			if len(events) != st.want {
+				t.Errorf("events %v, want %d", events, st.want)
+			}
+		})
+	}
+	if want := "lhcone-network-map=" + strconv.FormatUint(size, 10); len(events) == 0 || events[0] != want {
+		t.Errorf("first event %v, want %s", events, want)
+	}
+}

@@ -1,6 +1,7 @@
 package restconf_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 // configuration datastore and statistics behind a RESTCONF server.
 type realServer struct {
 	d        *daemon.Daemon
+	ds       *altoconf.Datastore
 	restconf string // base URL of the RESTCONF server
 	file     string // the configuration file
 }
@@ -53,7 +55,7 @@ func startReal(t *testing.T) *realServer {
 		t.Fatal(err)
 	}
 	base := serve(t, restconf.Config{Datastore: ds, State: stats, Operators: operators()})
-	return &realServer{d: d, restconf: base, file: file}
+	return &realServer{d: d, ds: ds, restconf: base, file: file}
 }
 
 // origin returns the scheme and authority of the ALTO listener.
@@ -221,5 +223,37 @@ func TestRealInvalidChangeUnderLoad(t *testing.T) {
 	}
 	if s.directory(t)["bad"] {
 		t.Error("the directory lists the resource of a rejected change")
+	}
+}
+
+func TestRealMemLimitEvent(t *testing.T) {
+	s := startReal(t)
+	events := restconf.NewEvents(quietLogger())
+	stats := altostats.New(altostats.Config{OnMemLimit: func(id string, limit uint64) {
+		events.ResourceLimit(restconf.ResourceEvent{ResourceID: id, MemThreshold: limit})
+	}})
+	stats.ObservePublish(s.d.Handler().Snapshot())
+	ds := restconf.WatchMemLimits(s.ds, stats.SetMemLimits, quietLogger())
+	base := serve(t, restconf.Config{Datastore: ds, State: stats, Events: events, Operators: operators()})
+
+	req, _ := http.NewRequest("GET", base+restconf.StreamPath, nil)
+	req.Header.Set("Authorization", "Bearer "+readerToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+
+	limit := `{"ietf-alto:resource": [{"resource-id": "default-network-map", "resource-limits": {"notify-res-mem-limit": "1"}}]}`
+	if status, _, body := do(t, http.DefaultClient, "PATCH", base+resourceURL+"default-network-map", writerToken, limit); status != http.StatusNoContent {
+		t.Fatalf("PATCH of the limit: status %d: %s", status, body)
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"ietf-alto:alto-resource-event":{"notify-res-mem-threshold":"1","resource-id":"default-network-map"}`
+	if !strings.Contains(line, want) {
+		t.Errorf("event %s, want %s", line, want)
 	}
 }
