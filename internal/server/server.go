@@ -183,6 +183,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	defer h.recoverPanic(w, r)
+	if r.ProtoMajor == 1 && len(r.TransferEncoding) > 0 {
+		// RFC 9112, Section 6.3: a request with Transfer-Encoding and
+		// Content-Length may be a smuggling attempt, and the server
+		// must close the connection after responding. net/http drops
+		// the Content-Length before the handler runs, so every request
+		// with a transfer coding gets its connection closed.
+		w.Header().Set("Connection", "close")
+	}
 	snap := h.snap.Load()
 	if snap == nil {
 		w.Header().Set("Retry-After", "1")
@@ -368,7 +376,11 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(h.limits.BodyReadTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes))
-	_ = rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		// NOTE: on an error the deadline stays, because net/http then
+		// discards the rest of the body, which must not wait forever.
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	var tooLarge *http.MaxBytesError
 	var netErr net.Error
 	switch {
