@@ -65,7 +65,7 @@ func implementedModules() []restconf.Module {
 func (m *managementFlags) apply(cfg *daemon.Config, sseCfg *sse.Config, ds restconf.Datastore, logger *slog.Logger) error {
 	if cfg.ManagementListen == "" {
 		if m.operators != "" || m.tlsCert != "" || m.clientCA != "" {
-			return fmt.Errorf("--restconf-operators and --management-tls-* need --management-listen")
+			return fmt.Errorf("--restconf-operators and --management-tls-* need the management listener: give --management-listen (or --metrics-listen)")
 		}
 		return nil
 	}
