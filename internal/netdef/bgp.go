@@ -3,6 +3,7 @@ package netdef
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -265,6 +266,51 @@ func (b *BGP) validateRules() error {
 		}
 		if len(r.Communities)+len(r.LargeCommunities)+len(r.OriginAS)+len(r.NeighborAS)+len(r.NextHop)+len(r.Prefixes) == 0 {
 			return fieldErr(field, "the rule sets no criterion: give communities, large-communities, origin-as, neighbor-as, next-hop or prefixes")
+		}
+	}
+	return nil
+}
+
+// MRTPeer chooses, for an MRT dump listed under prefixes, the routes of
+// one collector peer instead of the best route of each prefix.
+type MRTPeer struct {
+	// File is the dump, written as in prefixes.
+	File string `yaml:"file"`
+	// Address, when set, takes the routes of the peer with this address.
+	Address string `yaml:"address"`
+	// AS, when set, takes the routes of peers of this AS.
+	AS uint32 `yaml:"as"`
+}
+
+// MRTPeerOf returns the peer choice for a file of prefixes, and false
+// when the definition makes none.
+func (d *Definition) MRTPeerOf(file string) (MRTPeer, bool) {
+	for _, p := range d.MRTPeers {
+		if p.File == file {
+			return p, true
+		}
+	}
+	return MRTPeer{}, false
+}
+
+func (d *Definition) validateMRTPeers() error {
+	seen := map[string]bool{}
+	for i, p := range d.MRTPeers {
+		field := fmt.Sprintf("mrt-peers[%d]", i)
+		if !slices.Contains(d.Prefixes, p.File) {
+			return fieldErr(field+".file", "%q is not listed under prefixes; give the file as written there", p.File)
+		}
+		if seen[p.File] {
+			return fieldErr(field+".file", "%q has two peer choices", p.File)
+		}
+		seen[p.File] = true
+		if p.Address == "" && p.AS == 0 {
+			return fieldErr(field, "choose a peer by address, as, or both")
+		}
+		if p.Address != "" {
+			if _, err := netip.ParseAddr(p.Address); err != nil {
+				return fieldErr(field+".address", "invalid address %q", p.Address)
+			}
 		}
 	}
 	return nil

@@ -86,3 +86,33 @@ func TestParseCommunities(t *testing.T) {
 		t.Errorf("ParseLargeCommunity = %+v, %v", c, err)
 	}
 }
+
+func TestParseMRTPeersRejects(t *testing.T) {
+	const base = "network-map:\n  pids: asn\nprefixes: [rib.mrt]\nmrt-peers:\n"
+	tests := []struct {
+		name, yaml, wantField, wantText string
+	}{
+		{"file not in prefixes", base + "  - {file: other.mrt, as: 1}\n", "mrt-peers[0].file", "not listed"},
+		{"no peer", base + "  - {file: rib.mrt}\n", "mrt-peers[0]", "choose a peer"},
+		{"bad address", base + "  - {file: rib.mrt, address: x}\n", "mrt-peers[0].address", "invalid address"},
+		{"twice", base + "  - {file: rib.mrt, as: 1}\n  - {file: rib.mrt, as: 2}\n", "mrt-peers[1].file", "two peer choices"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "net.yaml")
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error = %v, want *netdef.Error", err)
+			}
+			if e.Field != tc.wantField {
+				t.Errorf("Field = %q, want %q", e.Field, tc.wantField)
+			}
+			if e.Line < 5 {
+				t.Errorf("Line = %d, want the line of the mrt-peers entry", e.Line)
+			}
+			if !strings.Contains(err.Error(), tc.wantText) {
+				t.Errorf("error %q does not mention %q", err, tc.wantText)
+			}
+		})
+	}
+}

@@ -114,6 +114,10 @@ type Definition struct {
 	// Access lists the clients that can authenticate and their roles;
 	// empty serves every resource to every client (docs/security.md).
 	Access access.Config `yaml:"access"`
+	// MRTPeers choose the routes of one collector peer for MRT dumps
+	// under prefixes; a dump without a choice gives the best route of
+	// each prefix.
+	MRTPeers []MRTPeer `yaml:"mrt-peers"`
 	// BGP configures the embedded BGP speaker whose routes feed the
 	// network map; see docs/bgp.md.
 	BGP BGP `yaml:"bgp"`

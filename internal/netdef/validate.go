@@ -136,7 +136,7 @@ func fieldErr(field, format string, args ...any) error {
 }
 
 func (d *Definition) validate() error {
-	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess, d.validateBGP, d.validateMeasurements, d.validateBGPLS} {
+	for _, check := range []func() error{d.validateNetworkMap, d.validateExtraNetworkMaps, d.validateCostTypes, d.validateCosts, d.validateProperties, d.validateResources, d.validateAccess, d.validateBGP, d.validateMeasurements, d.validateBGPLS, d.validateMRTPeers} {
 		if err := check(); err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func readInputs(def *netdef.Definition, live Live) (*inputs, error) {
 		in.paths = in.graph.AllPairs()
 	}
 	for i, p := range def.Prefixes {
-		t, err := loadPrefixSource(def.Path(p))
+		t, err := loadPrefixSource(def.Path(p), mrtSelector(def, p))
 		if err != nil {
 			return nil, def.FieldError(fmt.Sprintf("prefixes[%d]", i), err)
 		}
@@ -74,17 +74,31 @@ func readInputs(def *netdef.Definition, live Live) (*inputs, error) {
 	return in, nil
 }
 
+// mrtSelector returns the selector of the definition's mrt-peers entry
+// for a prefixes file; the definition has validated the address.
+func mrtSelector(def *netdef.Definition, file string) mrt.Selector {
+	p, ok := def.MRTPeerOf(file)
+	if !ok {
+		return mrt.Selector{}
+	}
+	sel := mrt.Selector{PeerAS: p.AS}
+	if p.Address != "" {
+		sel.PeerAddr = netip.MustParseAddr(p.Address)
+	}
+	return sel
+}
+
 // loadPrefixSource reads a prefix source. A file whose content is an MRT
-// dump (see mrt.IsMRT) yields the origin AS of the best path of each prefix
-// (see mrt.Selector). Any other file goes to prefixes.Load. The MRT case
+// dump (see mrt.IsMRT) yields the origin AS of the path that sel picks
+// for each prefix. Any other file goes to prefixes.Load. The MRT case
 // sits here, not in prefixes.Load, because package mrt imports prefixes.
-func loadPrefixSource(path string) (*prefixes.Table, error) {
+func loadPrefixSource(path string, sel mrt.Selector) (*prefixes.Table, error) {
 	isMRT, err := mrt.IsMRT(path)
 	if err != nil {
 		return nil, err
 	}
 	if isMRT {
-		return mrt.LoadTable(path, mrt.Selector{})
+		return mrt.LoadTable(path, sel)
 	}
 	return prefixes.Load(path)
 }
