@@ -103,3 +103,29 @@ func TestPeerFlapKeepsRoutes(t *testing.T) {
 		t.Errorf("peer made %d state transitions, want at least 2 for the flap", peers[0].Transitions)
 	}
 }
+
+func TestPasswordSession(t *testing.T) {
+	routes, rs := smallTable(t, 50)
+	peer := startTestPeerWith(t, "127.0.0.1", freePort(t, "127.0.0.1"), "10.255.0.2", "s3cret")
+	def := strings.Replace(rs.definition("1h", peer), "connect-retry: 2s}", "connect-retry: 2s, password: s3cret}", 1)
+	a := startAltod(t, def)
+	peer.announce(t, routes)
+	a.waitForMap(t, expectedMap(rs, byPrefix(routes)))
+}
+
+func TestPasswordMismatch(t *testing.T) {
+	_, rs := smallTable(t, 1)
+	peer := startTestPeerWith(t, "127.0.0.1", freePort(t, "127.0.0.1"), "10.255.0.2", "s3cret")
+	def := strings.Replace(rs.definition("1h", peer), "connect-retry: 2s}", "connect-retry: 2s, password: other}", 1)
+	a := startAltod(t, def)
+	// The first connection attempt comes within 2 s, and each further
+	// one 2 s later; TCP MD5 drops every segment with a wrong signature,
+	// so none can succeed.
+	deadline := time.Now().Add(6 * time.Second)
+	for time.Now().Before(deadline) {
+		if p := a.peers(t)[0]; p.State == "established" {
+			t.Fatalf("the session came up with a wrong password: %+v", p)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -37,6 +37,13 @@ func startTestPeer(t *testing.T, addr, routerID string) *testPeer {
 
 func startTestPeerAt(t *testing.T, addr string, port int, routerID string) *testPeer {
 	t.Helper()
+	return startTestPeerWith(t, addr, port, routerID, "")
+}
+
+// startTestPeerWith starts a peer whose session needs TCP MD5 signatures
+// with password, when it is not empty.
+func startTestPeerWith(t *testing.T, addr string, port int, routerID, password string) *testPeer {
+	t.Helper()
 	level := &slog.LevelVar{}
 	level.Set(slog.LevelError)
 	s := server.NewBgpServer(server.LoggerOption(slog.New(slog.DiscardHandler), level))
@@ -50,7 +57,7 @@ func startTestPeerAt(t *testing.T, addr string, port int, routerID string) *test
 	}
 	p := &testPeer{server: s, addr: addr, port: port}
 	t.Cleanup(p.stop)
-	p.addNeighbor(t)
+	p.addNeighbor(t, password)
 	return p
 }
 
@@ -61,10 +68,10 @@ func restartTestPeer(t *testing.T, old *testPeer) *testPeer {
 	return startTestPeerAt(t, old.addr, old.port, "10.255.0.9")
 }
 
-func (p *testPeer) addNeighbor(t *testing.T) {
+func (p *testPeer) addNeighbor(t *testing.T, password string) {
 	t.Helper()
 	err := p.server.AddPeer(context.Background(), &api.AddPeerRequest{Peer: &api.Peer{
-		Conf:      &api.PeerConf{NeighborAddress: "127.0.0.1", PeerAsn: testAS},
+		Conf:      &api.PeerConf{NeighborAddress: "127.0.0.1", PeerAsn: testAS, AuthPassword: password},
 		Transport: &api.Transport{PassiveMode: true},
 		AfiSafis: []*api.AfiSafi{
 			{Config: &api.AfiSafiConfig{Family: &api.Family{Afi: api.Family_AFI_IP, Safi: api.Family_SAFI_UNICAST}, Enabled: true}},
