@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/goalto/goalto/internal/altoconf"
 	"github.com/goalto/goalto/internal/bgp"
 	"github.com/goalto/goalto/internal/bgpls"
 	"github.com/goalto/goalto/internal/daemon"
@@ -93,7 +92,12 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
-	if err := mgmt.apply(&cfg, &sseCfg, nil, logger); err != nil {
+	ds, err := configDatastore(&cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "altod:", err)
+		return 1
+	}
+	if err := mgmt.apply(&cfg, &sseCfg, asRESTCONF(ds), logger); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
@@ -119,6 +123,9 @@ func run(args []string) int {
 		logger.Error("start failed", "err", err)
 		return 1
 	}
+	if ds != nil {
+		ds.SetApply(d.ApplyDefinition)
+	}
 	fmt.Printf("ALTO directory: %s\n", d.IRDURL())
 	for {
 		select {
@@ -141,25 +148,6 @@ func run(args []string) int {
 			return 0
 		}
 	}
-}
-
-// configListen takes the listen address of an ietf-alto configuration
-// (listen/http/tcp-server-parameters/local-bind) unless --listen is
-// given.
-func configListen(fs *flag.FlagSet, cfg *daemon.Config) error {
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "listen" })
-	if explicit || cfg.Definition == "" || !altoconf.IsFile(cfg.Definition) {
-		return nil
-	}
-	c, err := altoconf.Load(cfg.Definition)
-	if err != nil {
-		return err
-	}
-	if c.Listen != "" {
-		cfg.Listen = c.Listen
-	}
-	return nil
 }
 
 func checkDefinition(path string, sources []daemon.SourceFactory, logger *slog.Logger) int {
