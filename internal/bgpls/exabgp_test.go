@@ -111,7 +111,7 @@ func applySample(t *testing.T, db *Database, s exaSample) {
 
 // decodeUpdate decodes a whole BGP message (with the 16-byte marker) or
 // an UPDATE body.
-func decodeUpdate(t *testing.T, name string, raw []byte) *bgp.BGPUpdate {
+func decodeUpdate(t testing.TB, name string, raw []byte) *bgp.BGPUpdate {
 	t.Helper()
 	if len(raw) >= 19 && raw[0] == 0xff {
 		msg, err := bgp.ParseBGPMessage(raw)

@@ -40,7 +40,7 @@ func zooPrefix(i int) netip.Prefix {
 // metric of its great-circle length in km plus 1, a TE metric of 10, a
 // delay of the propagation delay in whole microseconds and its capacity
 // (1 Gbit/s when the Zoo has none).
-func encodeZoo(t *testing.T, file string) *zooFeed {
+func encodeZoo(t testing.TB, file string) *zooFeed {
 	t.Helper()
 	g, err := topology.Load(datadir.Path(t, "topology-zoo", file))
 	if err != nil {
@@ -73,7 +73,7 @@ func encodeZoo(t *testing.T, file string) *zooFeed {
 	return f
 }
 
-func applyWire(t *testing.T, db *Database, msgs ...[]byte) {
+func applyWire(t testing.TB, db *Database, msgs ...[]byte) {
 	t.Helper()
 	for _, m := range msgs {
 		if _, err := db.ApplyUpdate(decodeUpdate(t, "encoded", m)); err != nil {
