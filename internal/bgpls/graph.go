@@ -188,7 +188,7 @@ func joinCapacity(a, b float64) float64 {
 // advertises it, or of every router on the LAN of a pseudonode.
 func attachPrefixes(g *topology.Graph, prefixes []Prefix, index map[NodeID]int, into, outOf map[NodeID][]halfLink, pids bool) {
 	seen := make([]map[netip.Prefix]bool, len(g.Nodes))
-	taken := map[netip.Prefix]bool{}
+	listed := map[netip.Prefix]bool{}
 	add := func(node int, p netip.Prefix) {
 		if seen[node] == nil {
 			seen[node] = map[netip.Prefix]bool{}
@@ -199,8 +199,8 @@ func attachPrefixes(g *topology.Graph, prefixes []Prefix, index map[NodeID]int, 
 		seen[node][p] = true
 		n := &g.Nodes[node]
 		n.Advertised = append(n.Advertised, p)
-		if pids && !taken[p] {
-			taken[p] = true
+		if pids && !listed[p] {
+			listed[p] = true
 			n.Prefixes = append(n.Prefixes, p)
 		}
 	}
