@@ -54,13 +54,14 @@ cost-types:
   rt-cur: {cost-mode: numerical, cost-metric: "delay-rt:cur"}
   delay-p95: {cost-mode: numerical, cost-metric: "delay-ow:p95"}
   loss-cur: {cost-mode: numerical, cost-metric: "lossrate:cur"}
+  loss-mean: {cost-mode: numerical, cost-metric: "lossrate:mean"}
   residual: {cost-mode: numerical, cost-metric: bw-residual}
   dv-cur: {cost-mode: numerical, cost-metric: "delay-variation:cur"}
   tput-cur: {cost-mode: numerical, cost-metric: "tput:cur"}
   available: {cost-mode: numerical, cost-metric: bw-available}
 resources:
   - {id: net, type: network-map, path: /networkmap}
-  - {id: costs, type: filtered-cost-map, path: /costmap/filtered, cost-types: [num-hop, delay-cur, rt-cur, delay-p95, loss-cur, residual, dv-cur, tput-cur, available]}
+  - {id: costs, type: filtered-cost-map, path: /costmap/filtered, cost-types: [num-hop, delay-cur, rt-cur, delay-p95, loss-cur, loss-mean, residual, dv-cur, tput-cur, available]}
   - {id: ecs, type: endpoint-cost, path: /endpointcost, cost-types: [delay-cur, loss-cur]}
 measurements:
   prometheus: %s
@@ -73,7 +74,7 @@ measurements:
     delay-variation: {query: alto_link_delay_variation_milliseconds, unit: ms}
     throughput: {query: alto_link_tcp_throughput_bits_per_second, unit: bps}
     available-bandwidth: {query: alto_link_available_bytes_per_second, unit: Bps}
-  cost-types: [delay-cur, rt-cur, delay-p95, loss-cur, residual, dv-cur, tput-cur, available]
+  cost-types: [delay-cur, rt-cur, delay-p95, loss-cur, loss-mean, residual, dv-cur, tput-cur, available]
 `
 
 const (
@@ -144,7 +145,7 @@ func expected(e *exporter, metric string, pair [2]string) float64 {
 		return delay
 	case "delay-rt:cur":
 		return delay + expected(e, "delay-ow:cur", [2]string{pair[1], pair[0]})
-	case "lossrate:cur":
+	case "lossrate:cur", "lossrate:mean":
 		return 100 * (1 - success)
 	case "bw-residual":
 		return residual
@@ -253,7 +254,7 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 	base := strings.TrimSuffix(d.IRDURL(), "/directory")
 
 	t.Run("values", func(t *testing.T) {
-		for _, metric := range []string{"delay-ow:cur", "delay-rt:cur", "delay-ow:p95", "lossrate:cur", "bw-residual", "delay-variation:cur", "tput:cur", "bw-available"} {
+		for _, metric := range []string{"delay-ow:cur", "delay-rt:cur", "delay-ow:p95", "lossrate:cur", "lossrate:mean", "bw-residual", "delay-variation:cur", "tput:cur", "bw-available"} {
 			checkCosts(t, filteredCosts(t, base, metric), e, metric, nil)
 		}
 		if got := filteredCosts(t, base, "hopcount")["a"]["d"]; got != 3 {
@@ -286,8 +287,12 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 		})
 		checkCosts(t, filteredCosts(t, base, "delay-ow:cur"), e, "delay-ow:cur", crossing)
 		checkCosts(t, filteredCosts(t, base, "delay-rt:cur"), e, "delay-rt:cur", rtCrossing)
+		checkCosts(t, filteredCosts(t, base, "delay-ow:p95"), e, "delay-ow:p95", crossing)
 		if got := gaugeValue(t, reg, "delay", "cur", "stale"); got != 1 {
 			t.Errorf("stale delay:cur link directions = %v, want 1", got)
+		}
+		if got := gaugeValue(t, reg, "delay", "p95", "stale"); got != 1 {
+			t.Errorf("stale delay:p95 link directions = %v, want 1", got)
 		}
 		if !strings.Contains(logs.String(), "measurement delay:cur: 1 of 8 link directions have no value (0 missing, 1 stale)") {
 			t.Errorf("no warning about the stale delay in the log:\n%s", logs.String())
@@ -304,6 +309,12 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 		checkCosts(t, filteredCosts(t, base, "lossrate:cur"), e, "lossrate:cur", crossing)
 		if got := gaugeValue(t, reg, "loss", "cur", "missing"); got != 1 {
 			t.Errorf("missing loss:cur link directions = %v, want 1", got)
+		}
+		// The window of lossrate:mean still holds samples of the removed
+		// series, but freshness follows the raw series, as for cur.
+		checkCosts(t, filteredCosts(t, base, "lossrate:mean"), e, "lossrate:mean", crossing)
+		if got := gaugeValue(t, reg, "loss", "mean", "missing"); got != 1 {
+			t.Errorf("missing loss:mean link directions = %v, want 1", got)
 		}
 	})
 

@@ -278,9 +278,12 @@ func (s *Source) Expression(key measure.SeriesKey) string {
 }
 
 // newestSamples returns the time of the newest sample of each link
-// direction of a kind. For a query that is not a plain selector,
+// direction of a kind, read from the link's raw series with
+// timestamp(query). A direction absent from the result has no fresh
+// sample: its series never existed, Prometheus marked it stale, or it is
+// older than the lookback. For a query that is not a plain selector,
 // PromQL's timestamp gives the evaluation time, so such values are
-// always fresh.
+// fresh whenever the query returns them.
 func (s *Source) newestSamples(ctx context.Context, kind measure.Kind, now time.Time) (map[measure.Direction]time.Time, error) {
 	out := map[measure.Direction]time.Time{}
 	vec, err := s.query(ctx, fmt.Sprintf("timestamp(%s)", s.cfg.Links[kind].Query), now)
@@ -297,8 +300,11 @@ func (s *Source) newestSamples(ctx context.Context, kind measure.Kind, now time.
 }
 
 // currentValues returns the value of each link direction of a series,
-// in the unit of RFC 9439, marking as stale those whose newest sample is
-// older than the staleness bound.
+// in the unit of RFC 9439. Freshness is a property of the link's raw
+// series, the same for every operator: a direction whose raw series has
+// no sample now is left out (missing), even when the window of a
+// statistical operator still holds older samples, and one whose newest
+// sample is older than the staleness bound is marked stale.
 func (s *Source) currentValues(ctx context.Context, key measure.SeriesKey, now time.Time, newest map[measure.Direction]time.Time) (map[measure.Direction]measure.Value, error) {
 	out := map[measure.Direction]measure.Value{}
 	series := s.cfg.Links[key.Kind]
@@ -312,11 +318,11 @@ func (s *Source) currentValues(ctx context.Context, key measure.SeriesKey, now t
 		if !ok || math.IsNaN(float64(sample.Value)) {
 			continue
 		}
-		v := measure.Value{V: float64(sample.Value) * factor}
-		if t, ok := newest[dir]; ok && now.Sub(t) > s.cfg.Staleness {
-			v.Stale = true
+		t, ok := newest[dir]
+		if !ok {
+			continue
 		}
-		out[dir] = v
+		out[dir] = measure.Value{V: float64(sample.Value) * factor, Stale: now.Sub(t) > s.cfg.Staleness}
 	}
 	fillReverse(out, s.cfg.Symmetric)
 	return out, nil
