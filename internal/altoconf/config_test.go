@@ -114,3 +114,36 @@ func TestIs(t *testing.T) {
 		})
 	}
 }
+
+func TestAccessMapping(t *testing.T) {
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	path := writeConfig(t, "alto.json", func(s string) string {
+		s = strings.Replace(s, `"cost-type": [`, `"auth-client": [
+		  {"client-id": "partner", "goalto-alto:bearer-auth-client": {"token-hash": "`+hash+`"}},
+		  {"client-id": "ignored"}],
+		"role": [{"role-name": "partners", "client": ["partner", "ignored"]}],
+		"goalto-alto:auth-realm": "example",
+		"cost-type": [`, 1)
+		return strings.Replace(s, `"resource-type": "cost-map",`, `"resource-type": "cost-map", "accepted-role": ["partners"],`, 1)
+	})
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := c.Def.Access
+	if acc.Realm != "example" {
+		t.Errorf("realm = %q, want example", acc.Realm)
+	}
+	if len(acc.Clients) != 1 || acc.Clients[0].ID != "partner" || acc.Clients[0].Method != "bearer" || acc.Clients[0].TokenHash != hash {
+		t.Errorf("clients = %+v, want only partner with its token hash", acc.Clients)
+	}
+	if len(acc.Roles) != 1 || len(acc.Roles[0].Clients) != 1 || acc.Roles[0].Clients[0] != "partner" {
+		t.Errorf("roles = %+v, want partners with partner only", acc.Roles)
+	}
+	for _, r := range c.Def.Resources {
+		want := r.ID == "routing-cost-map"
+		if got := len(r.AcceptedRoles) == 1 && r.AcceptedRoles[0] == "partners"; got != want {
+			t.Errorf("resource %s accepted roles = %v", r.ID, r.AcceptedRoles)
+		}
+	}
+}

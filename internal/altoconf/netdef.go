@@ -113,6 +113,7 @@ func (m *mapper) server(srv *yaml.Node, base string) {
 	if n := member(srv, "meta", modALTO); n != nil && len(n.Content) > 0 {
 		m.fail(n, base+"/meta", "altod does not serve configured meta information; remove meta")
 	}
+	m.access(srv, base)
 	m.costTypes(member(srv, "cost-type", modALTO), base)
 	m.dataSources(member(srv, "data-source", modALTO), base)
 	m.resources(member(srv, "resource", modALTO), base)

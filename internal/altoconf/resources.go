@@ -33,19 +33,18 @@ func (m *mapper) resources(list *yaml.Node, base string) {
 		return
 	}
 	var out []any
-	for i, e := range list.Content {
+	for _, e := range list.Content {
 		r := m.ctx(e, base)
 		m.origins[fmt.Sprintf("resources[%d]", len(out))] = origin{r.path, e.Line}
-		if n := member(e, "accepted-role", modALTO); n != nil && len(n.Content) > 0 {
-			m.fail(n, r.path+"/accepted-role", "altod does not restrict ALTO resources by role; remove accepted-role")
-		}
 		m.resource(r)
+		if roles := values(member(e, "accepted-role", modALTO)); r.out != nil && len(roles) > 0 {
+			r.out["accepted-roles"] = stringsAny(roles)
+		}
 		if r.out != nil {
 			out = append(out, r.out)
 		} else {
 			delete(m.origins, fmt.Sprintf("resources[%d]", len(out)))
 		}
-		_ = i
 	}
 	m.out["resources"] = out
 }

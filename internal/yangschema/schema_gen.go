@@ -18,6 +18,22 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 	&Node{Name: "alto-server", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:alto-server"}, Children: []*Node{
 		&Node{Name: "auth-client", Module: "ietf-alto", Kind: List, Config: true, Keys: []string{"client-id"}, Children: []*Node{
 			&Node{Name: "authentication", Module: "ietf-alto", Kind: Choice, Config: true, Children: []*Node{
+				&Node{Name: "basic", Module: "goalto-alto", Kind: Case, Config: true, Children: []*Node{
+					&Node{Name: "basic-auth-client", Module: "goalto-alto", Kind: Container, Config: true, Children: []*Node{
+						&Node{Name: "password-hash", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string", Patterns: []string{"\\$2[aby]\\$.+"}}},
+					}},
+				}},
+				&Node{Name: "bearer", Module: "goalto-alto", Kind: Case, Config: true, Children: []*Node{
+					&Node{Name: "bearer-auth-client", Module: "goalto-alto", Kind: Container, Config: true, Children: []*Node{
+						&Node{Name: "token-hash", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string", Patterns: []string{"sha256:[0-9a-f]{64}"}}},
+					}},
+				}},
+				&Node{Name: "certificate", Module: "goalto-alto", Kind: Case, Config: true, Children: []*Node{
+					&Node{Name: "certificate-auth-client", Module: "goalto-alto", Kind: Container, Config: true, Children: []*Node{
+						&Node{Name: "ca-cert", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string"}},
+						&Node{Name: "ee-cert", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string"}},
+					}},
+				}},
 				&Node{Name: "http", Module: "ietf-alto", Kind: Case, Config: true, Children: []*Node{
 					&Node{Name: "http-auth-client", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:http-listen", "ietf-http-server:client-auth-supported", "ietf-http-server:local-users-supported"}, Children: []*Node{
 						&Node{Name: "user-id", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "http-user-id-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:listen/ietf-alto:http/ietf-alto:http-server-parameters/ietf-alto:client-authentication/ietf-alto:users/ietf-alto:user/ietf-alto:user-id", RequireInstance: true}},
@@ -68,6 +84,7 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 			}},
 			&Node{Name: "client-id", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string"}},
 		}},
+		&Node{Name: "auth-realm", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string"}, Default: []string{"ALTO"}},
 		&Node{Name: "cost-type", Module: "ietf-alto", Kind: List, Config: true, Keys: []string{"cost-type-name"}, Children: []*Node{
 			&Node{Name: "cost-context", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:performance-metrics"}, Children: []*Node{
 				&Node{Name: "cost-source", Module: "ietf-alto", Kind: Leaf, Config: true, Type: &Type{Name: "identityref", Base: "identityref", Identity: "ietf-alto:cost-source"}},
