@@ -106,7 +106,7 @@ func run(args []string) int {
 	if *check {
 		// Only the measurements are read once: BGP sessions would need
 		// time to converge, and --check does not open sessions.
-		return checkDefinition(cfg.Definition, []daemon.SourceFactory{promsource.Factory}, logger)
+		return checkDefinition(cfg.Definition, []daemon.SourceFactory{promsource.CheckFactory}, logger)
 	}
 	if err := configListen(fs, &cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)

@@ -318,8 +318,25 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("check rejects invalid query", func(t *testing.T) {
+		bad := strings.Replace(fmt.Sprintf(testDefinition, promURL), "{query: alto_link_loss_ratio,", "{query: 'rate(alto_link_loss_ratio[5m]',", 1)
+		path := writeDefinition(t, bad)
+		_, err := daemon.BuildWith(path, []daemon.SourceFactory{promsource.CheckFactory}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err == nil {
+			t.Fatal("the check accepts the invalid PromQL query rate(alto_link_loss_ratio[5m]")
+		}
+		for _, want := range []string{path, "measurements.links.loss.query", "rate(alto_link_loss_ratio[5m]"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("check error %q lacks %q", err, want)
+			}
+		}
+		if strings.Contains(err.Error(), "links.delay") {
+			t.Errorf("check error %q names the valid delay query", err)
+		}
+	})
+
 	t.Run("check warnings", func(t *testing.T) {
-		snap, err := daemon.BuildWith(definition, []daemon.SourceFactory{promsource.Factory}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		snap, err := daemon.BuildWith(definition, []daemon.SourceFactory{promsource.CheckFactory}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}

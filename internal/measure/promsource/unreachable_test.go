@@ -2,6 +2,7 @@ package promsource_test
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -47,5 +48,20 @@ func TestStartWithoutPrometheus(t *testing.T) {
 	}
 	if s.CostMaps["num-hop"] == nil {
 		t.Error("the topology cost type num-hop is missing while Prometheus is down")
+	}
+}
+
+func TestCheckWithoutPrometheus(t *testing.T) {
+	url := "http://" + freePort(t)
+	def, err := netdef.Load(writeDefinition(t, fmt.Sprintf(testDefinition, url)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := promsource.CheckFactory(def, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("CheckFactory with Prometheus down: %v, want warnings only", err)
+	}
+	if err := src.Close(); err != nil {
+		t.Errorf("Close: %v", err)
 	}
 }
