@@ -61,6 +61,8 @@ func (s *Speaker) onBestPaths(paths []*apiutil.Path, _ time.Time) {
 // is not established. GoBGP withdraws the routes of a peer whose session
 // went down before it reports the state change, so the state is read
 // from GoBGP here rather than from the peer events.
+// NOTE: an explicit withdrawal whose event is handled after the session
+// went down is held like the routes of the lost session.
 func (s *Speaker) downPeersOf(paths []*apiutil.Path) map[netip.Addr]bool {
 	down := map[netip.Addr]bool{}
 	checked := map[netip.Addr]bool{}

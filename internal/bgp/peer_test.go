@@ -30,19 +30,19 @@ type testPeer struct {
 
 // startTestPeer starts a peer listening on addr (such as 127.0.0.1) at a
 // free port, with the speaker at 127.0.0.1 as its passive neighbor.
-func startTestPeer(t *testing.T, addr, routerID string) *testPeer {
+func startTestPeer(t testing.TB, addr, routerID string) *testPeer {
 	t.Helper()
 	return startTestPeerAt(t, addr, freePort(t, addr), routerID)
 }
 
-func startTestPeerAt(t *testing.T, addr string, port int, routerID string) *testPeer {
+func startTestPeerAt(t testing.TB, addr string, port int, routerID string) *testPeer {
 	t.Helper()
 	return startTestPeerWith(t, addr, port, routerID, "")
 }
 
 // startTestPeerWith starts a peer whose session needs TCP MD5 signatures
 // with password, when it is not empty.
-func startTestPeerWith(t *testing.T, addr string, port int, routerID, password string) *testPeer {
+func startTestPeerWith(t testing.TB, addr string, port int, routerID, password string) *testPeer {
 	t.Helper()
 	level := &slog.LevelVar{}
 	level.Set(slog.LevelError)
@@ -68,7 +68,7 @@ func restartTestPeer(t *testing.T, old *testPeer) *testPeer {
 	return startTestPeerAt(t, old.addr, old.port, "10.255.0.9")
 }
 
-func (p *testPeer) addNeighbor(t *testing.T, password string) {
+func (p *testPeer) addNeighbor(t testing.TB, password string) {
 	t.Helper()
 	err := p.server.AddPeer(context.Background(), &api.AddPeerRequest{Peer: &api.Peer{
 		Conf:      &api.PeerConf{NeighborAddress: "127.0.0.1", PeerAsn: testAS, AuthPassword: password},
@@ -88,7 +88,7 @@ func (p *testPeer) stop() { p.once.Do(p.server.Stop) }
 
 // freePort returns a TCP port that is free on addr at the time of the
 // call.
-func freePort(t *testing.T, addr string) int {
+func freePort(t testing.TB, addr string) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
 	if err != nil {

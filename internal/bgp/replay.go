@@ -37,8 +37,8 @@ type ReplayConfig struct {
 	// unchanged over iBGP, as from a route reflector.
 	AS       uint32
 	RouterID string
-	// Neighbor is the address of altod's speaker as the replayer sees
-	// it; default 127.0.0.1.
+	// Neighbor is the source address of altod's speaker's connection;
+	// default 127.0.0.1.
 	Neighbor string
 	// Logger receives progress lines; nil means slog.Default().
 	Logger *slog.Logger
@@ -157,7 +157,7 @@ func (r *Replayer) WaitEstablished(ctx context.Context) error {
 
 // Run sends the updates of the file at the configured speed. After each
 // update record it calls sent, if not nil, with the number of records
-// sent so far and the time the last was sent; the replay waits while
+// sent so far and the time the last was sent. The replay waits while
 // sent runs. The routes stay announced until Close.
 func (r *Replayer) Run(ctx context.Context, sent func(n int, at time.Time)) (ReplayStats, error) {
 	var st ReplayStats

@@ -253,7 +253,7 @@ func getJSON(t testing.TB, url string, v any) {
 	}
 }
 
-func startAltod(t *testing.T, definition string) *altod {
+func startAltod(t testing.TB, definition string) *altod {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "network.yaml")
