@@ -19,18 +19,18 @@ import (
 // restconf.ErrNotFound.
 var ErrNotFound = restconf.ErrNotFound
 
-// ApplyFunc builds the maps of a new definition beside the running ones,
-// calls commit once they are built, and swaps them in when commit
-// returns nil; on any error the running maps keep serving.
+// ApplyFunc builds the maps of a new definition beside the running ones
+// and calls commit once they are built. When commit returns nil, it swaps
+// the new maps in. On any error the running maps keep serving.
 // daemon.Daemon.ApplyDefinition is one.
 type ApplyFunc func(def *netdef.Definition, commit func() error) error
 
 // Datastore is the running configuration behind the RESTCONF data
 // resource (restconf.Datastore). A change is applied to a copy of the
-// configuration, validated whole, mapped to a definition whose maps are
-// built beside the running ones, written to the configuration file and
-// then swapped in; an invalid change is a *restconf.ValidationError and
-// changes nothing. Changes are serialised.
+// configuration and validated whole. The copy is mapped to a definition,
+// whose maps are built beside the running ones, written to the
+// configuration file and then swapped in. An invalid change is a
+// *restconf.ValidationError and changes nothing. Changes are serialised.
 type Datastore struct {
 	mu    sync.Mutex // guards the following fields and serialises changes
 	apply ApplyFunc
@@ -158,6 +158,7 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 	if err := edit(topOf(doc), steps); err != nil {
 		return err
 	}
+
 	c, err := FromDoc(doc, s.cur.File, s.cur.YAML)
 	if err != nil {
 		return validationError(err)
@@ -166,6 +167,7 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 	if err != nil {
 		return fmt.Errorf("encoding the configuration: %w", err)
 	}
+
 	if err := s.apply(c.Def, func() error { return writeAtomic(c.File, data) }); err != nil {
 		var ne *netdef.Error
 		if errors.As(err, &ne) {
@@ -259,10 +261,10 @@ func put(top *yaml.Node, steps []step, val *yaml.Node) error {
 	return nil
 }
 
-// merge merges val into n, the data node of schema node sn: members of
-// containers and list entries recursively, list entries by key and
-// leaf-list values by value; other values replace (RFC 7950, Section 7.8,
-// and the merge operation of RFC 8040, Section 4.6.1).
+// merge merges val into n, the data node of schema node sn, as the merge
+// of RFC 8040, Section 4.6.1 does. Members of containers and list entries
+// merge recursively, list entries by key and leaf-list values by value.
+// Other values replace the old ones.
 func merge(n, val *yaml.Node, sn *yangschema.Node) {
 	if n.Kind != yaml.MappingNode || val.Kind != yaml.MappingNode {
 		*n = *val
@@ -387,10 +389,9 @@ func errorTag(rule string) string {
 	return "invalid-value"
 }
 
-// writeAtomic replaces the file at path with data: it writes a
-// temporary file in the same directory, syncs it, renames it over path
-// and syncs the directory, so that a crash leaves the old or the new
-// file, never a mix.
+// writeAtomic replaces the file at path with data. It writes a temporary
+// file in the same directory, syncs it, renames it over path and syncs
+// the directory, so that a crash leaves the old or the new file.
 func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	mode := os.FileMode(0o644)

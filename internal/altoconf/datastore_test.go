@@ -231,3 +231,71 @@ func TestDatastoreConcurrentMerges(t *testing.T) {
 		t.Errorf("%d PIDs served, want %d", got, 3+n)
 	}
 }
+
+// TestDatastoreKeepsYAML changes a YAML configuration: the file is
+// written back as YAML, with its comments.
+func TestDatastoreKeepsYAML(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(datadir.Path(t, "topology-zoo", "Abilene.graphml"), filepath.Join(dir, "Abilene.graphml")); err != nil {
+		t.Fatal(err)
+	}
+	text := `# Abilene with one PID
+ietf-alto:alto:
+  alto-server:
+    listen:
+      http:
+        tcp-server-parameters:
+          local-bind: [{local-address: 127.0.0.1, local-port: 0}]
+        alto-server-parameters: {}
+    data-source:
+      - source-id: abilene
+        source-type: goalto-alto:topology-file
+        source-params:
+          goalto-alto:file-source-params: {path: Abilene.graphml}
+    resource:
+      - resource-id: default-network-map
+        resource-type: network-map
+        alto-networkmap-params:
+          goalto-alto:pid-rule-algorithm:
+            rule: group
+            topology: abilene
+            group:
+              - {pid: seattle, node: "3", prefix: [192.0.2.0/26]}
+`
+	file := filepath.Join(dir, "alto.yaml")
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := daemon.Start(daemon.Config{Definition: file, Listen: "127.0.0.1:0", ReloadInterval: -1,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Shutdown(context.Background()) })
+	ds, err := altoconf.NewDatastore(file, d.ApplyDefinition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "ietf-alto:alto/alto-server/resource=default-network-map/alto-networkmap-params/goalto-alto:pid-rule-algorithm"
+	body := `{"goalto-alto:pid-rule-algorithm": {"group": [{"pid": "newyork", "node": "0", "prefix": ["192.0.2.64/26"]}]}}`
+	if err := ds.Merge(context.Background(), path, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(saved), "# Abilene with one PID\n") {
+		t.Errorf("the saved file lost its comment:\n%s", saved)
+	}
+	if strings.HasPrefix(strings.TrimSpace(string(saved)), "{") || !strings.Contains(string(saved), "pid: newyork") {
+		t.Errorf("the saved file is not YAML with the new group:\n%s", saved)
+	}
+	c, err := altoconf.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.YAML || len(c.Def.Groups) != 2 {
+		t.Errorf("saved configuration: YAML %v, %d groups; want YAML with 2 groups", c.YAML, len(c.Def.Groups))
+	}
+}

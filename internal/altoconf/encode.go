@@ -30,9 +30,10 @@ func deepCopy(n *yaml.Node) *yaml.Node {
 }
 
 // plain clears the styles of a value read from a JSON body, so that it
-// is written in block style into a YAML file.
+// is written in block style and without needless quotes into a YAML file.
+// The YAML encoder still quotes a string that would read as another type.
 func plain(n *yaml.Node) *yaml.Node {
-	n.Style &^= yaml.FlowStyle
+	n.Style = 0
 	for _, c := range n.Content {
 		plain(c)
 	}

@@ -462,10 +462,9 @@ func (v *validator) collect(d *yaml.Node, sn *yangschema.Node, rest []string, ou
 var whenForm = regexp.MustCompile(`^\s*(derived-from(?:-or-self)?)\(\s*((?:\.\./)+)([^,\s]+)\s*,\s*["']([^"']+)["']\s*\)\s*$`)
 
 // when evaluates the when condition of c, a child of the data node on
-// top of the stack. known is false for a condition of a form that is not
-// evaluated; only derived-from and derived-from-or-self of a leaf reached
-// by "../" steps are, which are the forms the modules use for the nodes
-// altod supports.
+// top of the stack. Only derived-from and derived-from-or-self of a leaf
+// reached by "../" steps are evaluated, the forms that the modules use on
+// the nodes altod supports. known is false for any other form.
 func (v *validator) when(c *yangschema.Node) (ok, known bool) {
 	if c.When == "" {
 		return true, true
