@@ -125,6 +125,10 @@ type Daemon struct {
 
 	mu     sync.Mutex // guards the following fields
 	stamps map[string]time.Time
+	warned map[string]bool // the warnings of the last publication
+	// measurements is the section the sources started with, and
+	// measurementsSeen the one of the newest definition read.
+	measurements, measurementsSeen *netdef.Measurements
 }
 
 // LoadDefinition reads the definition file, or returns the built-in
@@ -154,6 +158,7 @@ func LoadDefinition(path string) (*netdef.Definition, error) {
 func (d *Daemon) ApplyDefinition(def *netdef.Definition, commit func() error) error {
 	d.buildMu.Lock()
 	defer d.buildMu.Unlock()
+	d.noteMeasurements(def)
 	snap, err := snapshot.BuildLive(def, d.live())
 	if err == nil && commit != nil {
 		err = commit()
@@ -338,6 +343,7 @@ func (d *Daemon) build() (*snapshot.Snapshot, error) {
 	}
 	stamps = fileStamps(d.cfg.Definition, def)
 	d.setStamps(stamps)
+	d.noteMeasurements(def)
 	return snapshot.BuildLive(def, d.live())
 }
 
@@ -362,9 +368,7 @@ func (d *Daemon) publish(s *snapshot.Snapshot) {
 		"pids", st.PIDs, "prefixes", st.Prefixes, "prefixes_unmapped", st.PrefixesUnmapped,
 		"topology_nodes", st.TopologyNodes, "topology_links", st.TopologyLinks,
 		"cost_maps", len(s.CostMaps), "build_time", st.BuildTime.Round(time.Millisecond))
-	for _, w := range Warnings(s) {
-		d.logger.Warn(w)
-	}
+	d.logNewWarnings(Warnings(s))
 }
 
 // Warnings returns what looks wrong in a snapshot that built: PIDs

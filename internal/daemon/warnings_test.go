@@ -1,11 +1,15 @@
 package daemon_test
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/goalto/goalto/internal/alttest"
 	"github.com/goalto/goalto/internal/daemon"
 )
 
@@ -39,4 +43,104 @@ func TestWarningsIncompleteNetworkMap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lockedBuffer is a log destination safe for concurrent writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+const measuredTopology = `nodes:
+  - {id: a, prefixes: [192.0.2.0/25]}
+  - {id: b, prefixes: [192.0.2.128/25]}
+links:
+  - {from: a, to: b, metric: 1}
+`
+
+// measuredDefinition has no default PID and a measurements section
+// whose delay query is query. No source reads it in these tests.
+func measuredDefinition(query string) string {
+	return `topology: topology.yaml
+cost-types:
+  delay: {cost-mode: numerical, cost-metric: 'delay-ow:cur'}
+measurements:
+  prometheus: http://127.0.0.1:9
+  cost-types: [delay]
+  links:
+    delay: {query: '` + query + `', unit: s}
+`
+}
+
+func TestReloadLogsEachWarningOnce(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "topology.yaml"), []byte(measuredTopology), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "net.yaml")
+	write := func(definition string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(definition), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(measuredDefinition("alto_link_delay_seconds"))
+	logs := &lockedBuffer{}
+	d := alttest.StartConfig(t, daemon.Config{Definition: path, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	reload := func() {
+		t.Helper()
+		if err := d.Reload(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const noPID = "set network-map.default-pid"
+	const restart = "restart altod to apply"
+
+	t.Run("unchanged definition", func(t *testing.T) {
+		reload()
+		reload()
+		if n := strings.Count(logs.String(), noPID); n != 1 {
+			t.Errorf("the default-pid warning is logged %d times after two reloads, want 1:\n%s", n, logs.String())
+		}
+		if n := strings.Count(logs.String(), "measurement delay:cur"); n != 1 {
+			t.Errorf("the delay measurement warning is logged %d times after two reloads, want 1", n)
+		}
+		if strings.Contains(logs.String(), restart) {
+			t.Errorf("a restart warning without a change:\n%s", logs.String())
+		}
+	})
+
+	t.Run("warning comes back", func(t *testing.T) {
+		write("network-map: {default-pid: rest}\n" + measuredDefinition("alto_link_delay_seconds"))
+		reload()
+		write(measuredDefinition("alto_link_delay_seconds"))
+		reload()
+		if n := strings.Count(logs.String(), noPID); n != 2 {
+			t.Errorf("the default-pid warning is logged %d times after it went away and came back, want 2", n)
+		}
+	})
+
+	t.Run("measurements changed", func(t *testing.T) {
+		write(measuredDefinition("alto_link_delay_milliseconds / 1000"))
+		reload()
+		reload()
+		if n := strings.Count(logs.String(), restart); n != 1 {
+			t.Errorf("the restart warning is logged %d times after changing measurements, want 1:\n%s", n, logs.String())
+		}
+		if !strings.Contains(logs.String(), "measurements section changed") {
+			t.Errorf("the restart warning does not name the measurements section:\n%s", logs.String())
+		}
+	})
 }
