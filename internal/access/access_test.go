@@ -24,7 +24,7 @@ func tokenHash(token string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func passwordHash(t *testing.T, password string) string {
+func passwordHash(t testing.TB, password string) string {
 	t.Helper()
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
 	if err != nil {
@@ -72,7 +72,7 @@ type fixture struct {
 	stranger, wrongCN tls.Certificate
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t testing.TB) fixture {
 	t.Helper()
 	ca := testcert.NewCA(t, "client CA")
 	otherCA := testcert.NewCA(t, "other CA")
