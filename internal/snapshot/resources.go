@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/netdef"
@@ -129,7 +130,11 @@ func (s *Snapshot) resolveUses(def *netdef.Definition) error {
 			default:
 				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q is not a resource of this server that an update stream can offer", id))
 			}
-			if u := s.resource(id); !rolesCover(r.AcceptedRoles, u.AcceptedRoles) {
+			u := s.resource(id)
+			if r.Type == netdef.TypeTIPS && strings.HasPrefix(u.MediaType, alto.MediaTypeMultipartRelated) {
+				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q has media type %s: TIPS offers views only of resources with one JSON media type (RFC 9569, Section 7.2), so offer it through an update-stream resource instead", id, alto.MediaTypeMultipartRelated))
+			}
+			if !rolesCover(r.AcceptedRoles, u.AcceptedRoles) {
 				return def.FieldError(resourceField(def, r.ID, "uses"), fmt.Errorf("%q accepts fewer roles than %q, so some clients of %q could not read it: give %q the accepted roles of %q or more", id, r.ID, r.ID, id, r.ID))
 			}
 		}

@@ -1,9 +1,11 @@
 package snapshot
 
 import (
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/goalto/goalto/internal/netdef"
@@ -170,5 +172,38 @@ func TestBuildRejectsConflicts(t *testing.T) {
 	}
 	if _, err := Build(def); err == nil {
 		t.Fatal("Build accepted one prefix in two PIDs")
+	}
+}
+
+func TestBuildRejectsTIPSOfPathVector(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"net.yaml": `topology: topo.yaml
+resources:
+  - {id: pv, type: path-vector-cost-map, path: /costmap/pv}
+  - {id: tips, type: tips, path: /tips,
+     uses: [pv]}
+`,
+		"topo.yaml": testTopology,
+	})
+	def, err := netdef.Load(filepath.Join(dir, "net.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(def)
+	if err == nil {
+		t.Fatal("Build accepted a TIPS resource that uses a path vector resource")
+	}
+	var ne *netdef.Error
+	if !errors.As(err, &ne) {
+		t.Fatalf("error %v is not a *netdef.Error", err)
+	}
+	if ne.Field != "resources[1].uses" {
+		t.Errorf("field = %q, want resources[1].uses", ne.Field)
+	}
+	if ne.Line != 5 {
+		t.Errorf("line = %d, want 5", ne.Line)
+	}
+	if !strings.Contains(err.Error(), "net.yaml") || !strings.Contains(err.Error(), "multipart/related") {
+		t.Errorf("error %q names neither the file nor the media type", err)
 	}
 }

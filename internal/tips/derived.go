@@ -73,7 +73,9 @@ func (s *Service) openDerived(r *http.Request, snap *snapshot.Snapshot, res *sna
 		return nil, err
 	}
 	if err := v.derived.publish(v.graph, snap, mediaType, body); err != nil {
-		return nil, err
+		s.closeView(v, "the first response of the view could not be published")
+		return nil, alto.NewInvalidValue("resource-id", res.ID,
+			fmt.Sprintf("resource %q has a response that TIPS cannot offer as a view: %v", res.ID, err))
 	}
 	return v, nil
 }
