@@ -76,6 +76,7 @@ func (s *Datastore) Get(_ context.Context, path string, _ bool) ([]byte, error) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.refreshLocked()
 	n, _, _ := locate(topOf(s.cur.Doc), steps)
 	if n == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, path)
@@ -154,6 +155,7 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 	if s.apply == nil {
 		return errStarting
 	}
+	s.refreshLocked()
 	doc := deepCopy(s.cur.Doc)
 	if err := edit(topOf(doc), steps); err != nil {
 		return err
@@ -177,6 +179,16 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 	}
 	s.cur = c
 	return nil
+}
+
+// refreshLocked rereads the configuration file, so that a change made
+// to the file by hand since the last change is the base of the next one.
+// A file that is no longer valid is ignored: the reload of the daemon
+// reports it, and the last valid configuration stays the base.
+func (s *Datastore) refreshLocked() {
+	if c, err := Load(s.cur.File); err == nil {
+		s.cur = c
+	}
 }
 
 // topOf returns the mapping of the top-level object of the ietf-alto

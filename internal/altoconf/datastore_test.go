@@ -299,3 +299,28 @@ ietf-alto:alto:
 		t.Errorf("saved configuration: YAML %v, %d groups; want YAML with 2 groups", c.YAML, len(c.Def.Groups))
 	}
 }
+
+// TestDatastoreReadsEditedFile edits the file by hand between two
+// RESTCONF changes: the second change keeps the edit.
+func TestDatastoreReadsEditedFile(t *testing.T) {
+	_, ds, file := serve(t)
+	ctx := context.Background()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), `"pid": "seattle"`, `"pid": "sea"`, 1)
+	if err := os.WriteFile(file, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Replace(ctx, "ietf-alto:alto/alto-server/resource=hop-cost-map", []byte(hopMap)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := altoconf.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Def.Groups[0].PID != "sea" || !hasResource(c, "hop-cost-map") {
+		t.Errorf("saved groups %+v, hop-cost-map %v; want the hand edit and the change", c.Def.Groups, hasResource(c, "hop-cost-map"))
+	}
+}
