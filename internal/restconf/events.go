@@ -52,15 +52,17 @@ func NewEvents(logger *slog.Logger) *Events {
 // ResourceLimit logs ev and sends it to every subscriber as an
 // alto-resource-event notification.
 func (e *Events) ResourceLimit(ev ResourceEvent) {
-	e.logger.Warn("resource limit reached", "resource", ev.ResourceID,
-		"notify_res_mem_threshold", ev.MemThreshold, "notify_upd_stream_threshold", ev.UpdStreamThreshold)
+	attrs := []any{"resource", ev.ResourceID}
 	body := map[string]any{"resource-id": ev.ResourceID}
 	if ev.MemThreshold > 0 {
+		attrs = append(attrs, "notify_res_mem_threshold", ev.MemThreshold)
 		body["notify-res-mem-threshold"] = fmt.Sprint(ev.MemThreshold)
 	}
 	if ev.UpdStreamThreshold > 0 {
+		attrs = append(attrs, "notify_upd_stream_threshold", ev.UpdStreamThreshold)
 		body["notify-upd-stream-threshold"] = fmt.Sprint(ev.UpdStreamThreshold)
 	}
+	e.logger.Warn("resource limit reached", attrs...)
 	e.publish("ietf-alto:alto-resource-event", body)
 }
 
