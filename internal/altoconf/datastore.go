@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
@@ -311,19 +312,11 @@ func childByMember(sn *yangschema.Node, member string) *yangschema.Node {
 	if sn == nil {
 		return nil
 	}
-	mod, name, ok := cutMember(member)
+	mod, name, ok := strings.Cut(member, ":")
 	if !ok {
-		mod = sn.Module
+		mod, name = sn.Module, member
 	}
 	return sn.Child(mod, name)
-}
-
-func cutMember(m string) (mod, name string, qualified bool) {
-	mod, name, qualified = stringsCut(m, ":")
-	if !qualified {
-		return "", m, false
-	}
-	return mod, name, true
 }
 
 func mergeList(seq, val *yaml.Node, list *yangschema.Node) {

@@ -18,10 +18,10 @@ const (
 	RulePattern     = "pattern"
 	RuleEnum        = "enumeration"
 	RuleIdentity    = "identityref"
-	RuleLeafref     = "leafref"    // a reference to a missing instance
-	RuleMandatory   = "mandatory"  // a missing mandatory node
-	RuleKey         = "key"        // a missing or duplicate list key
-	RuleUnique      = "unique"     // a duplicate leaf-list value
+	RuleLeafref     = "leafref"   // a reference to a missing instance
+	RuleMandatory   = "mandatory" // a missing mandatory node
+	RuleKey         = "key"       // a missing or duplicate list key
+	RuleUnique      = "unique"    // a duplicate leaf-list value
 	RuleElements    = "min-elements"
 	RuleMaxElements = "max-elements"
 	RuleChoice      = "choice" // data of two cases of one choice
