@@ -132,14 +132,22 @@ func (d *Definition) ReadCalendar(i, j int, knownPID func(string) bool) (Calenda
 	if err != nil {
 		return nil, d.FieldError(fmt.Sprintf("resources[%d].calendar.file", i), fmt.Errorf("calendar %d: %w", j, err))
 	}
-	var values CalendarValues
-	if err := yaml.Unmarshal(data, &values); err != nil {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(path, nil, err)
+	}
+	var values CalendarValues
+	// An empty file decodes to no node at all (Kind 0), so to no values.
+	if root.Kind != 0 {
+		if err := root.Decode(&values); err != nil {
+			return nil, yamlError(path, &root, err)
+		}
 	}
 	if err := checkCalendarValues(values, c, knownPID); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
 			e.File = path
+			e.Line = lineOf(&root, e.Field)
 		}
 		return nil, err
 	}

@@ -59,15 +59,18 @@ func TestReadCalendar(t *testing.T) {
 		file      string
 		wantField string
 		wantText  string // empty for a valid file
+		wantLine  int    // 0 to skip the check
 	}{
-		{"valid", "num-routing:\n  PID1: {PID1: [1, 2, 3], PID2: [4, 5.5, 6]}\n", "", ""},
-		{"short list", "num-routing:\n  PID1: {PID2: [1, 2]}\n", "num-routing.PID1.PID2", "2 values"},
-		{"not finite", "num-routing:\n  PID1: {PID2: [1, .nan, 3]}\n", "num-routing.PID1.PID2[1]", "finite"},
-		{"unknown source", "num-routing:\n  PIDX: {PID2: [1, 2, 3]}\n", "num-routing.PIDX", "unknown source PID"},
-		{"unknown destination", "num-routing:\n  PID1: {PIDX: [1, 2, 3]}\n", "num-routing.PID1.PIDX", "unknown destination PID"},
-		{"cost type without calendar", "num-routing:\n  PID1: {PID2: [1, 2, 3]}\nnum-hop:\n  PID1: {PID2: [1, 2, 3]}\n", "num-hop", "no calendar"},
-		{"missing cost type", "other: {}\n", "other", "no calendar"},
-		{"empty file", "", "num-routing", "missing values"},
+		{"valid", "num-routing:\n  PID1: {PID1: [1, 2, 3], PID2: [4, 5.5, 6]}\n", "", "", 0},
+		{"short list", "num-routing:\n  PID1: {PID2: [1, 2]}\n", "num-routing.PID1.PID2", "2 values", 0},
+		{"not finite", "num-routing:\n  PID1: {PID2: [1, .nan, 3]}\n", "num-routing.PID1.PID2[1]", "finite", 0},
+		{"unknown source", "num-routing:\n  PIDX: {PID2: [1, 2, 3]}\n", "num-routing.PIDX", "unknown source PID", 0},
+		{"unknown destination", "num-routing:\n  PID1: {PIDX: [1, 2, 3]}\n", "num-routing.PID1.PIDX", "unknown destination PID", 0},
+		{"cost type without calendar", "num-routing:\n  PID1: {PID2: [1, 2, 3]}\nnum-hop:\n  PID1: {PID2: [1, 2, 3]}\n", "num-hop", "no calendar", 0},
+		{"missing cost type", "other: {}\n", "other", "no calendar", 0},
+		{"empty file", "", "num-routing", "missing values", 0},
+		{"string value", "num-routing:\n  PID1:\n    PID2: [1, x, 3]\n", "num-routing.PID1.PID2", `invalid number "x"`, 3},
+		{"long list line", "num-routing:\n  PID1:\n    PID1: [1, 2, 3]\n    PID2: [1, 2, 3, 4]\n", "num-routing.PID1.PID2", "4 values", 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,6 +106,9 @@ func TestReadCalendar(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.wantText) {
 				t.Errorf("error %q does not mention %q", err, tc.wantText)
+			}
+			if tc.wantLine != 0 && e.Line != tc.wantLine {
+				t.Errorf("Line = %d, want %d (error %q)", e.Line, tc.wantLine, err)
 			}
 		})
 	}

@@ -78,6 +78,8 @@ func TestMeasurementsRejects(t *testing.T) {
 			"measurements.cost-types[2]", []string{"stddev", "statistical operator"}},
 		{"nominal measured", measuredYAML("  nom: {cost-mode: numerical, cost-metric: delay-ow, cost-context: {cost-source: nominal}}\n", ", nom", ""),
 			"cost-types.nom.cost-context.cost-source", []string{`"nominal"`, "estimation"}},
+		{"interval without unit", measuredYAML("", "", "  interval: 5\n"),
+			"measurements.interval", []string{`"5"`, "such as 5s"}},
 		{"short interval", measuredYAML("", "", "  interval: 100ms\n"),
 			"measurements.interval", []string{"100ms", "at least 1s"}},
 		{"too many history points", measuredYAML("", "", "  history: 672h\n  history-step: 1m\n"),

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -375,7 +376,29 @@ func yamlError(name string, root *yaml.Node, err error) error {
 	if f, _, ok := strings.Cut(msg, " not found in type "); ok && strings.HasPrefix(f, "field ") {
 		msg = "unknown " + f
 	}
+	msg = explainTypeError(msg)
 	return &Error{File: name, Line: line, Field: fieldAt(root, line, ""), Err: errors.New(msg)}
+}
+
+// typeErrorPattern matches a yaml.v3 type error such as
+// "cannot unmarshal !!str `x` into float64".
+var typeErrorPattern = regexp.MustCompile("^cannot unmarshal !!([a-z]+) `(.*)` into (.+)$")
+
+// explainTypeError rewrites a yaml.v3 type error about a duration or a
+// number in the words of the definition's author; other messages are
+// returned unchanged.
+func explainTypeError(msg string) string {
+	m := typeErrorPattern.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	switch value, goType := m[2], m[3]; {
+	case goType == "time.Duration":
+		return fmt.Sprintf("invalid duration %q: write a number with a unit, such as 5s, 2m or 1h", value)
+	case strings.HasPrefix(goType, "float") || strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint"):
+		return fmt.Sprintf("invalid number %q: want a number, such as 100 or 2.5", value)
+	}
+	return msg
 }
 
 // fieldAt returns the path of the first mapping key on a line, such as

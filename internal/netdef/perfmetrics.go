@@ -1,7 +1,9 @@
 package netdef
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/goalto/goalto/alto"
 )
@@ -42,12 +44,28 @@ func knownCostMetric(metric string) bool {
 	return base != alto.CostMetricRoutingCost && alto.ValidStatOperator(op)
 }
 
+// unknownMetricReason explains why knownCostMetric rejects a metric.
+func unknownMetricReason(metric string) string {
+	base, op := alto.SplitCostMetric(metric)
+	switch {
+	case len(metric) > maxCostMetricLen:
+		return fmt.Sprintf("cost metric %q is longer than %d characters (RFC 7285, Section 10.6)", metric, maxCostMetricLen)
+	case !slices.Contains(alto.PerformanceMetrics, base):
+		return fmt.Sprintf("unknown cost metric %q: use one of %v, optionally followed by a statistical operator such as :min or :p95 (RFC 9439, Section 3.2)", metric, alto.PerformanceMetrics)
+	case base == alto.CostMetricRoutingCost:
+		return fmt.Sprintf("cost metric %q: routingcost takes no statistical operator, because only the metrics of RFC 9439 have them (RFC 9439, Section 3.2); use routingcost", metric)
+	case strings.HasPrefix(op, "p"):
+		return fmt.Sprintf("cost metric %q: the percentile operator pN takes N from 0 to 100, such as p95 or p99.9 (RFC 9439, Section 3.2)", metric)
+	}
+	return fmt.Sprintf("cost metric %q: unknown statistical operator %q; use cur, min, max, median, mean, stddev, stdvar or pN with N from 0 to 100 (RFC 9439, Section 3.2)", metric, op)
+}
+
 // validateCostMetric checks the metric of a non path vector cost type: it
 // is known, and it is computed from the topology, given under costs or
 // measured.
 func (d *Definition) validateCostMetric(field, name string, ct alto.CostType) error {
 	if !knownCostMetric(ct.Metric) {
-		return fieldErr(field+".cost-metric", "unknown cost metric %q: use one of %v, optionally followed by a statistical operator such as :min or :p95 (RFC 9439, Section 3.2)", ct.Metric, alto.PerformanceMetrics)
+		return fieldErr(field+".cost-metric", "%s", unknownMetricReason(ct.Metric))
 	}
 	if _, given := d.Costs[ct.Metric]; !given && !slices.Contains(Metrics, ct.Metric) && !d.Measurements.Measures(name) {
 		return fieldErr(field+".cost-metric", "cost metric %q cannot be computed from a topology: give its values under costs.%s, list the cost type under measurements.cost-types, or use one of %v", ct.Metric, ct.Metric, Metrics)
