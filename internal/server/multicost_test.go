@@ -144,7 +144,7 @@ func TestMultiCostErrors(t *testing.T) {
 		{name: "more than max-cost-types", path: pathMulti,
 			body: `{"multi-cost-types":[` + mcRouting + `,` + mcHop + `,` + mcRouting + `]}`, code: alto.ErrInvalidFieldValue, field: "multi-cost-types", value: "3"},
 		{name: "cost type not offered", path: pathMulti,
-			body: `{"multi-cost-types":[` + mcRouting + `,` + mcOrdRouting + `]}`, code: alto.ErrInvalidFieldValue, field: "multi-cost-types[1]/cost-metric", value: "routingcost"},
+			body: `{"multi-cost-types":[` + mcRouting + `,` + mcOrdRouting + `]}`, code: alto.ErrInvalidFieldValue, field: "multi-cost-types[1]/cost-mode", value: "ordinal"},
 		{name: "unknown cost mode", path: pathMulti,
 			body: `{"multi-cost-types":[{"cost-mode":"fuzzy","cost-metric":"routingcost"}]}`, code: alto.ErrInvalidFieldValue, field: "multi-cost-types[0]/cost-mode", value: "fuzzy"},
 		{name: "index out of range", path: pathMulti,
@@ -159,7 +159,7 @@ func TestMultiCostErrors(t *testing.T) {
 			code: alto.ErrInvalidFieldValue, field: "testable-cost-types[0]/cost-metric", value: "routingcost"},
 		{name: "testable type not offered", path: pathExtended,
 			body: `{"multi-cost-types":[` + mcRouting + `],"testable-cost-types":[` + mcOrdHop + `]}`,
-			code: alto.ErrInvalidFieldValue, field: "testable-cost-types[0]/cost-metric", value: "hopcount"},
+			code: alto.ErrInvalidFieldValue, field: "testable-cost-types[0]/cost-mode", value: "ordinal"},
 		{name: "indexed returned type not testable", path: pathExtended,
 			body: `{"multi-cost-types":[` + mcRouting + `,` + mcOrdRouting + `],"constraints":["[0] le 10","[1] le 2"]}`,
 			code: alto.ErrInvalidFieldValue, field: "constraints", value: "[1] le 2"},
@@ -192,7 +192,7 @@ func TestMultiCostErrors(t *testing.T) {
 			code: alto.ErrInvalidFieldValue, field: "multi-cost-types", value: "[]"},
 		{name: "endpoint cost type not offered", path: pathMultiECS,
 			body: `{"multi-cost-types":[` + mcRouting + `,` + mcOrdHop + `],` + mcEndpoints + `}`,
-			code: alto.ErrInvalidFieldValue, field: "multi-cost-types[1]/cost-metric", value: "hopcount"},
+			code: alto.ErrInvalidFieldValue, field: "multi-cost-types[1]/cost-mode", value: "ordinal"},
 		{name: "endpoint index beyond testable-cost-types", path: pathMultiECS,
 			body: `{"multi-cost-types":[` + mcRouting + `,` + mcHop + `],"testable-cost-types":[` + mcHop + `],"or-constraints":[["[1] le 5"]],` + mcEndpoints + `}`,
 			code: alto.ErrInvalidFieldValue, field: "or-constraints", value: "[1] le 5"},
@@ -269,6 +269,31 @@ func TestMultiCostLegacyRequests(t *testing.T) {
 			wantJSON, _ := json.Marshal(tt.want)
 			if string(gotJSON) != string(wantJSON) {
 				t.Errorf("costs = %s, want %s", gotJSON, wantJSON)
+			}
+		})
+	}
+}
+
+func TestMultiCostErrorMessages(t *testing.T) {
+	multi, _ := startMultiCostServers(t)
+	tests := []struct {
+		name, path, body, want string
+	}{
+		{"mode not offered", pathMulti,
+			`{"multi-cost-types":[` + mcRouting + `,` + mcOrdRouting + `]}`,
+			"cost metric routingcost is offered in cost mode numerical on this resource, not in cost mode ordinal"},
+		{"index beyond one requested type", pathMulti,
+			`{"cost-type":` + mcRouting + `,"constraints":["[5] le 1"]}`,
+			"cost type index 5 is out of range of the 1 requested cost type, indexed from 0"},
+		{"index beyond testable types", pathMulti,
+			`{"multi-cost-types":[` + mcRouting + `,` + mcHop + `],"testable-cost-types":[` + mcHop + `],"constraints":["[1] le 5"]}`,
+			"cost type index 1 is out of range of the 1 cost type of testable-cost-types, indexed from 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := postForError(t, multi, tt.path, tt.body)
+			if !strings.Contains(e.Message, tt.want) {
+				t.Errorf("message %q, want it to contain %q", e.Message, tt.want)
 			}
 		})
 	}

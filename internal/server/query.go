@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/costmap"
@@ -84,8 +86,22 @@ func (q *query) costMapFor(ct alto.CostType) (*costmap.Map, error) {
 	msg := fmt.Sprintf("cost type %s/%s is not offered by this resource; its directory entry lists the cost types it offers", ct.Metric, ct.Mode)
 	if ct.Mode != alto.CostModeNumerical && ct.Mode != alto.CostModeOrdinal {
 		field, value, msg = "cost-type/cost-mode", ct.Mode, alto.CostModeMessage(ct.Mode)
+	} else if modes := q.modesOf(ct.Metric); len(modes) > 0 {
+		field, value = "cost-type/cost-mode", ct.Mode
+		msg = fmt.Sprintf("cost metric %s is offered in cost mode %s on this resource, not in cost mode %s", ct.Metric, strings.Join(modes, " and "), ct.Mode)
 	}
 	return nil, &alto.Error{Code: alto.ErrInvalidFieldValue, Field: field, Value: value, Message: msg}
+}
+
+// modesOf returns the cost modes in which the resource offers a metric.
+func (q *query) modesOf(metric string) []string {
+	var modes []string
+	for _, name := range q.res.CostTypes {
+		if m := q.snap.CostMaps[name]; m != nil && m.CostType.Metric == metric && !slices.Contains(modes, m.CostType.Mode) {
+			modes = append(modes, m.CostType.Mode)
+		}
+	}
+	return modes
 }
 
 func (q *query) checkConstraints(cs []alto.Constraint) error {
@@ -445,6 +461,23 @@ func (p *costPlan) testedTypes(q *query, testable []alto.CostType) error {
 	return nil
 }
 
+// indexRangeMessage explains a constraint index beyond the n cost types
+// that constraints test: those of testable-cost-types when the request
+// gives it, else the requested ones (RFC 8189, Section 4.1.2).
+func indexRangeMessage(index, n int, explicit bool) string {
+	types := "requested cost types"
+	if n == 1 {
+		types = "requested cost type"
+	}
+	if explicit {
+		types = "cost types of testable-cost-types"
+		if n == 1 {
+			types = "cost type of testable-cost-types"
+		}
+	}
+	return fmt.Sprintf("cost type index %d is out of range of the %d %s, indexed from 0", index, n, types)
+}
+
 // checkPredicates checks that each predicate indexes a tested cost type
 // (index 0 only for a single cost-type request without
 // testable-cost-types) and, when the tested types are the returned ones,
@@ -455,7 +488,7 @@ func (p *costPlan) checkPredicates(q *query, explicit bool) error {
 		for _, c := range and {
 			if c.Index >= len(p.testTypes) {
 				return &alto.Error{Code: alto.ErrInvalidFieldValue, Field: p.constField, Value: c.String(),
-					Message: fmt.Sprintf("cost type index %d is out of range: the request has %d testable cost types, indexed from 0", c.Index, len(p.testTypes))}
+					Message: indexRangeMessage(c.Index, len(p.testTypes), explicit)}
 			}
 			if explicit {
 				continue
