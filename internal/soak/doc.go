@@ -11,4 +11,8 @@
 //	GOALTO_SOAK_DURATION=10m go test -run Soak -timeout 15m ./internal/soak
 //
 // docs/testing.md describes what is checked and the tolerances.
+//
+// The package also holds the benchmarks of the endpoint cost service
+// with TLS and client authentication, under overload, and of rejecting
+// requests over a limit (docs/benchmarks.md).
 package soak
