@@ -132,6 +132,9 @@ func (d *Definition) ReadCalendar(i, j int, knownPID func(string) bool) (Calenda
 	if err != nil {
 		return nil, d.FieldError(fmt.Sprintf("resources[%d].calendar.file", i), fmt.Errorf("calendar %d: %w", j, err))
 	}
+	if err := CheckJSONFile(path, data); err != nil {
+		return nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(path, nil, err)

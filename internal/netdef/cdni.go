@@ -155,6 +155,9 @@ func (d *Definition) readAdvertisementFile(name string) ([]Advertisement, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckJSONFile(path, data); err != nil {
+		return nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		e := yamlError(path, nil, err).(*Error)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/access"
+	"github.com/goalto/goalto/internal/jsonfile"
 )
 
 // PID grouping rules.
@@ -296,10 +297,11 @@ func (r *Resource) Defaulted() bool { return r.defaulted }
 
 // Error is an invalid definition, naming the file, line and field.
 type Error struct {
-	File  string
-	Line  int
-	Field string
-	Err   error
+	File   string
+	Line   int
+	Column int // 0 when unknown
+	Field  string
+	Err    error
 }
 
 func (e *Error) Error() string {
@@ -307,6 +309,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
 	}
 	if e.Field != "" {
 		b.WriteString(": " + e.Field)
@@ -329,6 +334,9 @@ func Load(path string) (*Definition, error) {
 // defaults and validates it. name is the file name used in errors and as
 // the base for relative paths.
 func Parse(data []byte, name string) (*Definition, error) {
+	if err := CheckJSONFile(name, data); err != nil {
+		return nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(name, nil, err)
@@ -524,4 +532,26 @@ func (d *Definition) Files() []string {
 	}
 	out = append(out, d.AccessFiles()...)
 	return append(out, d.advertisementFiles()...)
+}
+
+// CheckJSONFile returns an *Error with the line, column and field of the
+// first mistake when a file named ".json" is not strict JSON, and nil for
+// other files. The YAML parser that decodes both formats would accept
+// JSON mistakes such as a trailing comma.
+func CheckJSONFile(name string, data []byte) error {
+	if !jsonfile.IsJSON(name) {
+		return nil
+	}
+	return CheckJSON(name, data)
+}
+
+// CheckJSON returns an *Error with the line, column and field of the
+// first mistake when data is not strict JSON, whatever the file name.
+func CheckJSON(name string, data []byte) error {
+	err := jsonfile.Check(data)
+	var se *jsonfile.SyntaxError
+	if !errors.As(err, &se) {
+		return nil
+	}
+	return &Error{File: name, Line: se.Line, Column: se.Column, Field: se.Field, Err: errors.New(se.Reason)}
 }

@@ -2,6 +2,7 @@ package prefixes
 
 import (
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/jsonfile"
 
 	"bytes"
 	"errors"
@@ -31,6 +32,12 @@ const yamlListKey = "prefixes"
 // *ParseError whose Field is a path such as "prefixes[3].pid", counting
 // entries from 0. name is used in errors and as Table.File.
 func ParseYAML(data []byte, name string) (*Table, error) {
+	if jsonfile.IsJSON(strings.TrimSuffix(name, ".gz")) {
+		var se *jsonfile.SyntaxError
+		if errors.As(jsonfile.Check(data), &se) {
+			return nil, &ParseError{File: name, Line: se.Line, Field: se.Field, Reason: se.ColumnReason()}
+		}
+	}
 	root, err := decodeSingleDocument(data)
 	if err != nil {
 		return nil, withFile(err, name)

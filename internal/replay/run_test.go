@@ -35,7 +35,16 @@ var stepLineRE = regexp.MustCompile(`^step (\d+)/(\d+) t=\d+\.\d{3}s: (.+)$`)
 func setupRun(t *testing.T, name string) (string, []Step) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	writeFile(t, path, smallTopology)
+	content := smallTopology
+	if strings.HasSuffix(name, ".json") {
+		// A file named .json must be strict JSON.
+		data, err := MarshalTopologyJSON(parseTopology(t, smallTopology))
+		if err != nil {
+			t.Fatal(err)
+		}
+		content = string(data)
+	}
+	writeFile(t, path, content)
 	return path, parseLog(t, runLog, FormatYAML)
 }
 

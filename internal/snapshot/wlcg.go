@@ -46,6 +46,9 @@ func loadWLCG(def *netdef.Definition) (map[string]wlcgSite, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := netdef.CheckJSON(def.Path(def.PropertySources.WLCG), data); err != nil {
+		return nil, fmt.Errorf("WLCG site table: %w", err)
+	}
 	var sites map[string]wlcgSite
 	if err := json.Unmarshal(data, &sites); err != nil {
 		return nil, fmt.Errorf("WLCG site table: %w", err)

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/goalto/goalto/internal/jsonfile"
 )
 
 // ParseYAML reads a topology written in YAML or JSON (JSON is YAML): either
@@ -18,6 +21,12 @@ import (
 // form (top-level "nodes" is a mapping). name is used in errors and as the
 // default graph name. See the package documentation for both forms.
 func ParseYAML(data []byte, name string) (*Graph, error) {
+	if jsonfile.IsJSON(name) {
+		var se *jsonfile.SyntaxError
+		if errors.As(jsonfile.Check(data), &se) {
+			return nil, &ParseError{File: name, Line: se.Line, Field: se.Field, Reason: se.ColumnReason()}
+		}
+	}
 	p := &yparser{file: name, budget: 1000 + 8*len(data)}
 	root, err := p.document(data)
 	if err != nil {
