@@ -9,15 +9,23 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/snapshot"
 )
 
 // Acceptable reports whether the Accept header values allow mediaType
 // (RFC 9110, Section 12.5.1). No Accept header accepts everything, a
 // range with q=0 excludes, and the most specific matching range decides.
+// When mediaType has a "type" parameter, as the multipart/related
+// responses of RFC 9275, Section 6.3.1 do, a range with another "type"
+// does not match, while a range without one does.
 func Acceptable(values []string, mediaType string) bool {
 	if len(values) == 0 {
 		return true
 	}
+	mediaType, rootType := splitTypeParameter(mediaType)
 	typ, _, _ := strings.Cut(mediaType, "/")
 	best := -1.0
 	bestSpecificity := -1
@@ -38,6 +46,12 @@ func Acceptable(values []string, mediaType string) bool {
 			switch {
 			case strings.EqualFold(mr, mediaType):
 				specificity = 2
+				if _, t := splitTypeParameter(part); rootType != "" && t != "" {
+					if !strings.EqualFold(t, rootType) {
+						continue
+					}
+					specificity = 3
+				}
 			case strings.EqualFold(mr, typ+"/*"):
 				specificity = 1
 			case mr == "*/*":
@@ -56,6 +70,34 @@ func Acceptable(values []string, mediaType string) bool {
 		}
 	}
 	return best > 0
+}
+
+// negotiatedMediaType returns the media type that an Accept header must
+// allow for a resource: for a path vector resource, multipart/related
+// with the "type" of its root part (RFC 9275, Section 6.3.1).
+func negotiatedMediaType(res *snapshot.Resource) string {
+	switch res.Type {
+	case netdef.TypePathVectorCostMap:
+		return alto.PathVectorMediaType(alto.MediaTypeCostMap)
+	case netdef.TypePathVectorEndpointCost:
+		return alto.PathVectorMediaType(alto.MediaTypeEndpointCost)
+	}
+	return res.MediaType
+}
+
+// splitTypeParameter returns the media type without parameters and the
+// value of its "type" parameter, quoted or not, or "" without one.
+// mime.ParseMediaType rejects the unquoted form that RFC 9275 uses in
+// its examples, such as "multipart/related;type=application/alto-costmap+json".
+func splitTypeParameter(mediaType string) (base, rootType string) {
+	base, params, _ := strings.Cut(mediaType, ";")
+	for _, param := range strings.Split(params, ";") {
+		name, value, ok := strings.Cut(param, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(name), "type") {
+			rootType = strings.Trim(strings.TrimSpace(value), `"`)
+		}
+	}
+	return strings.TrimSpace(base), rootType
 }
 
 // acceptsGzip reports whether Accept-Encoding allows gzip.

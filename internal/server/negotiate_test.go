@@ -36,6 +36,30 @@ func TestAcceptable(t *testing.T) {
 	}
 }
 
+func TestAcceptableTypeParameter(t *testing.T) {
+	const pathVector = "multipart/related;type=application/alto-costmap+json"
+	tests := []struct {
+		name   string
+		accept string
+		want   bool
+	}{
+		{"quoted type", `multipart/related; type="application/alto-costmap+json"`, true},
+		{"unquoted type", "multipart/related;type=application/alto-costmap+json", true},
+		{"no type", "multipart/related", true},
+		{"other type", `multipart/related; type="application/alto-endpointcost+json"`, false},
+		{"other unquoted type", "multipart/related;type=application/alto-endpointcost+json", false},
+		{"other type and wildcard", `multipart/related; type="application/alto-endpointcost+json", */*`, true},
+		{"matching type excluded", `multipart/related, multipart/related;type="application/alto-costmap+json";q=0`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Acceptable([]string{tc.accept}, pathVector); got != tc.want {
+				t.Errorf("Acceptable(%q) = %v, want %v", tc.accept, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestWriteBodyCompresses(t *testing.T) {
 	big := bytes.Repeat([]byte(`{"a":1}`), 400)
 	for _, tc := range []struct {

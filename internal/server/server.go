@@ -323,8 +323,8 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 		plainError(w, http.StatusUnsupportedMediaType, "the request body must be "+res.Accepts)
 		return
 	}
-	if !Acceptable(r.Header.Values("Accept"), res.MediaType) {
-		plainError(w, http.StatusNotAcceptable, "this resource responds with "+res.MediaType+"; the Accept header excludes it")
+	if mt := negotiatedMediaType(res); !Acceptable(r.Header.Values("Accept"), mt) {
+		plainError(w, http.StatusNotAcceptable, "this resource responds with "+mt+"; the Accept header excludes it")
 		return
 	}
 	body, ok := h.readBody(w, r)
