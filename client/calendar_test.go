@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -187,6 +188,11 @@ func TestCalendarResourceChoice(t *testing.T) {
 		_, err := c.FilteredCostMapCalendar(ctx, "", hop)
 		if !errors.Is(err, client.ErrNotFound) {
 			t.Fatalf("error = %v, want ErrNotFound", err)
+		}
+		for _, want := range []string{`resource "plain-filtered-cost-map" has no calendar-attributes`, "does not offer cost type hopcount/numerical"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
 		}
 	})
 	t.Run("server rejects calendared length", func(t *testing.T) {

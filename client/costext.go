@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/goalto/goalto/alto"
 )
@@ -58,12 +59,25 @@ func (c *Client) costExtensionResource(ctx context.Context, resourceID string, q
 		}
 		return r, nil
 	}
+	var reasons []string
 	for _, r := range cl.list {
-		if r.Accepts == q.accepts && q.checkCapacity(r) == nil && q.checkOffers(r) == nil {
+		if r.Accepts != q.accepts {
+			continue
+		}
+		err := q.checkCapacity(r)
+		if err == nil {
+			err = q.checkOffers(r)
+		}
+		if err == nil {
 			return r, nil
 		}
+		reasons = append(reasons, fmt.Sprintf("resource %q %v", r.ID, err))
 	}
-	return Resource{}, cl.notFound(q.describe())
+	err = cl.notFound(q.describe())
+	if len(reasons) > 0 {
+		err = fmt.Errorf("%w: %s", err, strings.Join(reasons, "; "))
+	}
+	return Resource{}, err
 }
 
 // checkCapacity returns why r cannot take a request of this form, or

@@ -277,6 +277,8 @@ func TestCostExtensionErrors(t *testing.T) {
 		{"too many cost types", []string{"costmap", "filter", "--resource", "filtered-multicost-map", "--metric", "routingcost", "--metric", "hopcount", "--metric", "routingcost"},
 			exitFailure, "at most 2 cost types"},
 		{"no calendars", []string{"ecs", "--calendar", "--src", "ipv4:192.0.2.2", "--dst", "ipv4:198.51.100.200"}, exitFailure, "calendars"},
+		{"no calendars names capability", []string{"ecs", "--calendar", "--src", "ipv4:192.0.2.2", "--dst", "ipv4:198.51.100.200"}, exitFailure, "has no calendar-attributes"},
+		{"no calendars suggests resource", []string{"ecs", "--calendar", "--src", "ipv4:192.0.2.2", "--dst", "ipv4:198.51.100.200"}, exitFailure, "--resource ID"},
 		{"server rejects index", []string{"costmap", "filter", "--resource", "filtered-multicost-map", "--metric", "routingcost", "--metric", "hopcount", "--constraint", "[5] le 1"},
 			exitFailure, `E_INVALID_FIELD_VALUE field "constraints"`},
 	}

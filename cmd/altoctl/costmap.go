@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -105,7 +106,7 @@ per time interval (RFC 8896) and prints one row per interval.`,
 			if len(srcs) > 0 || len(dsts) > 0 {
 				pids = &alto.PIDFilter{Srcs: nonNil(srcs), Dsts: nonNil(dsts)}
 			}
-			return runCostFilter(ctx, a, c, cr, resourceID, pids, list)
+			return suggestResource(runCostFilter(ctx, a, c, cr, resourceID, pids, list), resourceID)
 		}),
 	}
 	addCostTypeFlags(cmd, &ctFlags)
@@ -115,6 +116,16 @@ per time interval (RFC 8896) and prints one row per interval.`,
 	flags.StringArrayVar(&dsts, "dst", nil, "destination PID; repeat for more PIDs")
 	flags.BoolVar(&list, "list", false, "print one src, dst, cost row per pair even for a small map")
 	return cmd
+}
+
+// suggestResource adds to a failed automatic choice of a resource the
+// hint to name one. A named resource is checked only for its request
+// form and capacity; the server decides on the cost types.
+func suggestResource(err error, resourceID string) error {
+	if resourceID != "" || !errors.Is(err, client.ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w; name a resource with --resource ID (altoctl ird lists them)", err)
 }
 
 // runCostFilter sends a filtered cost map request and prints the
@@ -195,10 +206,20 @@ func costList(costs map[string]map[string]float64, unit string) ([]string, [][]s
 	return []string{"SRC", "DST", withUnit("COST", unit)}, rows
 }
 
-// formatCost prints a cost in decimal without an exponent, with as many
-// digits as the value needs.
+// costDigits is the number of significant digits that formatCost keeps:
+// more than any measured or configured cost carries, and few enough to
+// drop the rounding error of float64 arithmetic, as in 1.0000000000000009.
+const costDigits = 12
+
+// formatCost prints a cost in decimal without an exponent, rounded to
+// costDigits significant digits, with as many digits as the rounded value
+// needs.
 func formatCost(v float64) string {
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	rounded, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', costDigits, 64), 64)
+	if err != nil {
+		rounded = v
+	}
+	return strconv.FormatFloat(rounded, 'f', -1, 64)
 }
 
 // nonNil returns list, or an empty list in place of nil so that it is

@@ -84,7 +84,7 @@ per time interval (RFC 8896) and prints one row per interval.`,
 			if err != nil {
 				return err
 			}
-			return runEndpointCost(ctx, a, c, cr, resourceID, alto.EndpointFilter{Srcs: srcs, Dsts: dsts}, list)
+			return suggestResource(runEndpointCost(ctx, a, c, cr, resourceID, alto.EndpointFilter{Srcs: srcs, Dsts: dsts}, list), resourceID)
 		}),
 	}
 	addCostTypeFlags(cmd, &ctFlags)
