@@ -283,6 +283,16 @@ type changes struct {
 	// DependentVtags is the new "dependent-vtags" of a cost map, when
 	// it changed.
 	DependentVtags []alto.VersionTag `json:"dependent-vtags,omitempty"`
+
+	// Generic is set for the diff of another JSON media type, which
+	// lists the JSON pointers of the values added, removed and changed.
+	Generic bool     `json:"generic,omitempty"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	Changed []string `json:"changed,omitempty"`
+	// Undecoded is set for a state that is not one JSON document, such
+	// as a multipart path vector response, so it is not compared.
+	Undecoded bool `json:"undecoded,omitempty"`
 }
 
 // pidChange is a PID whose prefixes changed. Prefixes are written as
@@ -302,16 +312,19 @@ type costDiff struct {
 	New *float64 `json:"new"`
 }
 
-// diffStates compares two states of a network map or a cost map. Other
-// media types get a summary without details.
+// diffStates compares two states of a network map or a cost map by
+// PIDs and costs, and those of other JSON media types by JSON pointers.
+// A multipart state is not compared.
 func diffStates(mediaType string, before, after []byte) (*changes, error) {
-	switch mediaType {
-	case alto.MediaTypeNetworkMap:
+	switch {
+	case mediaType == alto.MediaTypeNetworkMap:
 		return diffDocuments(before, after, diffNetworkMaps)
-	case alto.MediaTypeCostMap:
+	case mediaType == alto.MediaTypeCostMap:
 		return diffDocuments(before, after, diffCostMaps)
+	case strings.HasPrefix(mediaType, "multipart/"):
+		return &changes{Initial: before == nil, Undecoded: true}, nil
 	}
-	return &changes{Initial: before == nil}, nil
+	return diffJSON(before, after)
 }
 
 // diffDocuments decodes both states and compares them; a nil before is
@@ -456,8 +469,13 @@ func diffCostMaps(old, new *alto.CostMap) *changes {
 
 // lines returns the text form of the changes, one change per line.
 func (ch *changes) lines() []string {
-	if ch.Initial {
+	switch {
+	case ch.Undecoded:
+		return []string{"not compared: the state is not one JSON document"}
+	case ch.Initial:
 		return []string{fmt.Sprintf("first state: %d entries", ch.Entries)}
+	case ch.Generic:
+		return ch.genericLines()
 	}
 	var out []string
 	for _, pid := range ch.PIDsAdded {
