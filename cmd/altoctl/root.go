@@ -85,6 +85,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newLintCommand(a),
 		newDiffCommand(a),
 		newBGPCommand(a, getenv),
+		newConfigCommand(a, getenv),
 	)
 	return root
 }
