@@ -292,8 +292,8 @@ func printYAML(a *app, body []byte) error {
 	return enc.Close()
 }
 
-// blockStyle clears the flow and quoting styles of n and its children;
-// the encoder still quotes strings that would read as other types.
+// blockStyle clears the flow and quoting styles of n and its children.
+// The encoder still quotes a string that would read as another type.
 func blockStyle(n *yaml.Node) {
 	n.Style = 0
 	for _, c := range n.Content {
