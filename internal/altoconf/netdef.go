@@ -56,7 +56,8 @@ func toDefinition(alto *yaml.Node, file string) (*netdef.Definition, string, Err
 	if len(m.errs) > 0 {
 		return nil, "", m.errs
 	}
-	data, err := yaml.Marshal(m.out)
+	// JSON, because netdef.Parse reads a file named ".json" as strict JSON.
+	data, err := json.Marshal(m.out)
 	if err != nil {
 		m.fail(srv, base, fmt.Sprintf("encoding the definition: %v", err))
 		return nil, "", m.errs
