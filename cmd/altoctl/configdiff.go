@@ -153,9 +153,3 @@ func schemaChild(sn *yangschema.Node, member string) *yangschema.Node {
 	}
 	return sn.Child(mod, name)
 }
-
-// escapePointer escapes a JSON pointer reference token (RFC 6901,
-// Section 3).
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
