@@ -95,5 +95,13 @@ func capabilitiesText(r client.Resource) string {
 	if caps.SupportStreamControl {
 		items = append(items, "stream-control")
 	}
+	if len(caps.ANEPropertyNames) > 0 {
+		items = append(items, "ane-property-names="+strings.Join(caps.ANEPropertyNames, ","))
+	}
+	// One item per entity domain of a property map, such as
+	// "mappings=ipv4:.pid,.asn" (RFC 9240, Section 4.4).
+	for _, domain := range slices.Sorted(maps.Keys(caps.Mappings)) {
+		items = append(items, "mappings="+domain+":"+strings.Join(caps.Mappings[domain], ","))
+	}
 	return strings.Join(items, " ")
 }

@@ -142,7 +142,10 @@ func pathText(m *client.PathVectorMap, src, dst string) string {
 	}
 	items := make([]string, len(path))
 	for i, ane := range path {
-		items[i] = ane + " (" + aneProperties(m.ANEProperties(ane)) + ")"
+		items[i] = ane
+		if props := m.ANEProperties(ane); len(props) > 0 {
+			items[i] += " (" + aneProperties(props) + ")"
+		}
 	}
 	return strings.Join(items, ", ")
 }

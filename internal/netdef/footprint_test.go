@@ -57,8 +57,8 @@ func TestParseRejectsFootprintPropertyMaps(t *testing.T) {
 		{"altopid of another map", resource("mappings: {default-network-map.pid: [dcdn.cdni-capabilities]}"), "resources[3].mappings", "use the domain alt.pid"},
 		{"altopid without uses", noUses + "  - {id: pm, type: property-map, path: /pm, mappings: {alt.pid: [dcdn.cdni-capabilities]}}\n", "resources[3].mappings", "uses no network map"},
 		{"capabilities in ipv4 of a map", resource("mappings: {alt.ipv4: [dcdn.cdni-capabilities]}"), "resources[3].mappings", "applies to the ipv4, ipv6, asn and countrycode domains"},
-		{"uppercase asn entity", resource("mappings: {asn: [.a]}, entities: {'asn:AS1': {.a: x}}"), "resources[3].entities", "invalid asn footprint"},
-		{"asn leading zero", resource("mappings: {asn: [.a]}, entities: {'asn:as01': {.a: x}}"), "resources[3].entities", "invalid asn footprint"},
+		{"uppercase asn entity", resource("mappings: {asn: [.a]}, entities: {'asn:AS1': {.a: x}}"), "resources[3].entities", `entity "asn:AS1": invalid asn entity identifier "AS1": use "as" and the AS number`},
+		{"asn leading zero", resource("mappings: {asn: [.a]}, entities: {'asn:as01': {.a: x}}"), "resources[3].entities", `invalid asn entity identifier "as01"`},
 		{"uppercase country", resource("mappings: {countrycode: [.a]}, entities: {'countrycode:US': {.a: x}}"), "resources[3].entities", `write "us"`},
 		{"three-letter country", resource("mappings: {countrycode: [.a]}, entities: {'countrycode:usa': {.a: x}}"), "resources[3].entities", "ISO 3166-1 alpha-2"},
 	}

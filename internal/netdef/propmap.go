@@ -345,10 +345,13 @@ func checkFootprintEntity(dn alto.EntityDomainName, local string) error {
 	}
 	canonical, err := alto.CheckFootprintValue(dn.Type, local)
 	if err != nil {
-		return err
+		// The message names a footprint value, but here the value is an
+		// entity ID, so keep only its advice.
+		_, advice, _ := strings.Cut(err.Error(), ": ")
+		return fmt.Errorf("invalid %s entity identifier %q: %s", dn.Type, local, advice)
 	}
 	if canonical != local {
-		return fmt.Errorf("invalid %s identifier %q: write %q (RFC 9241, Section 6.1)", dn.Type, local, canonical)
+		return fmt.Errorf("invalid %s entity identifier %q: write %q (RFC 9241, Section 6.1)", dn.Type, local, canonical)
 	}
 	return nil
 }
