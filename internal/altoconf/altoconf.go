@@ -56,6 +56,21 @@ type Config struct {
 	// Listen is the address of listen/http/tcp-server-parameters, such
 	// as "127.0.0.1:8181", or empty when the configuration has none.
 	Listen string
+
+	// origins maps the fields of Def to the nodes they come from.
+	origins map[string]origin
+}
+
+// Explain returns err, an error of building the maps of c.Def, as an
+// *Error at the configuration node that the failing definition field
+// came from, with the line of that node in c.File. Other errors come
+// back unchanged.
+func (c *Config) Explain(err error) error {
+	var ne *netdef.Error
+	if err == nil || !errors.As(err, &ne) {
+		return err
+	}
+	return netdefError(c.File, c.origins, err)
 }
 
 // Is reports whether data is an ietf-alto configuration rather than a
@@ -107,11 +122,11 @@ func FromDoc(doc *yaml.Node, name string, yamlInput bool) (*Config, error) {
 	if top.Kind == yaml.DocumentNode {
 		top = top.Content[0]
 	}
-	def, listen, errs := toDefinition(mapValue(top, TopMember), name)
+	def, listen, origins, errs := toDefinition(mapValue(top, TopMember), name)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &Config{File: name, Doc: doc, YAML: yamlInput, Def: def, Listen: listen}, nil
+	return &Config{File: name, Doc: doc, YAML: yamlInput, Def: def, Listen: listen, origins: origins}, nil
 }
 
 func isJSON(data []byte) bool {

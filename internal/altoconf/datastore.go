@@ -172,9 +172,11 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 	}
 
 	if err := s.apply(c.Def, func() error { return writeAtomic(c.File, data) }); err != nil {
-		var ne *netdef.Error
-		if errors.As(err, &ne) {
-			return &restconf.ValidationError{Problems: []restconf.Problem{{Tag: "invalid-value", Path: "/" + TopMember, Message: err.Error()}}}
+		var e *Error
+		if errors.As(c.Explain(err), &e) {
+			// The message names the node by its path, not by a line of the
+			// file: the request may not have touched that part of it.
+			return &restconf.ValidationError{Problems: []restconf.Problem{{Tag: "invalid-value", Path: e.Path, Message: e.Message}}}
 		}
 		return fmt.Errorf("applying the configuration: %w", err)
 	}

@@ -324,3 +324,61 @@ func TestDatastoreReadsEditedFile(t *testing.T) {
 		t.Errorf("saved groups %+v, hop-cost-map %v; want the hand edit and the change", c.Def.Groups, hasResource(c, "hop-cost-map"))
 	}
 }
+
+// TestDatastoreBuildErrorPath checks that a change the maps cannot be
+// built from is reported at the instance path of the node at fault,
+// without lines of the file or names of the generated definition.
+func TestDatastoreBuildErrorPath(t *testing.T) {
+	_, ds, _ := serve(t)
+	alg := "ietf-alto:alto/alto-server/resource=default-network-map/alto-networkmap-params/goalto-alto:pid-rule-algorithm"
+	src := "ietf-alto:alto/alto-server/data-source=abilene/source-params/goalto-alto:file-source-params"
+	tests := []struct {
+		name, path, body, wantPath, wantIn string
+	}{
+		{"default node", alg, `{"goalto-alto:pid-rule-algorithm": {"default-node": "99"}}`,
+			"/ietf-alto:alto/alto-server/resource[resource-id='default-network-map']/alto-networkmap-params/goalto-alto:pid-rule-algorithm/default-node", "99"},
+		{"topology file", src, `{"goalto-alto:file-source-params": {"path": "nofile.graphml"}}`,
+			"/ietf-alto:alto/alto-server/data-source[source-id='abilene']/source-params/goalto-alto:file-source-params/path", "nofile.graphml"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ds.Merge(context.Background(), tc.path, []byte(tc.body))
+			var ve *restconf.ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) != 1 {
+				t.Fatalf("Merge = %v, want one problem", err)
+			}
+			p := ve.Problems[0]
+			if p.Path != tc.wantPath {
+				t.Errorf("path = %s, want %s", p.Path, tc.wantPath)
+			}
+			if !strings.Contains(p.Message, tc.wantIn) || strings.Contains(p.Message, "alto.json") || strings.Contains(p.Message, "network-map.") {
+				t.Errorf("message = %q, want it to name %s and no file line or definition field", p.Message, tc.wantIn)
+			}
+		})
+	}
+}
+
+// TestStartBuildErrorLine checks that a configuration whose maps cannot
+// be built is reported at startup with the line and instance path of the
+// leaf at fault.
+func TestStartBuildErrorLine(t *testing.T) {
+	data, err := os.ReadFile("testdata/abilene.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), `"default-node": "1"`, "\n"+`"default-node": "99"`, 1)
+	line := 1 + strings.Count(text[:strings.Index(text, `"default-node": "99"`)], "\n")
+	dir := t.TempDir()
+	if err := os.Symlink(datadir.Path(t, "topology-zoo", "Abilene.graphml"), filepath.Join(dir, "Abilene.graphml")); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "alto.json")
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = daemon.Build(file)
+	want := fmt.Sprintf("%s:%d: /ietf-alto:alto/alto-server/resource[resource-id='default-network-map']/alto-networkmap-params/goalto-alto:pid-rule-algorithm/default-node: ", file, line)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Build = %v, want it to start with %s", err, want)
+	}
+}

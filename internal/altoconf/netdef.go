@@ -40,33 +40,34 @@ type mapper struct {
 
 type source struct {
 	typ, path string
+	at        origin // the path leaf, or the entry when it has none
 }
 
 // toDefinition maps the ietf-alto container of a valid configuration to
 // a network definition, checked by netdef.
-func toDefinition(alto *yaml.Node, file string) (*netdef.Definition, string, Errors) {
+func toDefinition(alto *yaml.Node, file string) (*netdef.Definition, string, map[string]origin, Errors) {
 	m := &mapper{file: file, out: map[string]any{}, origins: map[string]origin{}, sources: map[string]source{}}
 	srv := member(alto, "alto-server", modALTO)
 	base := "/" + TopMember + "/alto-server"
 	if srv == nil {
 		m.fail(alto, "/"+TopMember, "the configuration has no alto-server: altod is an ALTO server")
-		return nil, "", m.errs
+		return nil, "", nil, m.errs
 	}
 	m.server(srv, base)
 	if len(m.errs) > 0 {
-		return nil, "", m.errs
+		return nil, "", nil, m.errs
 	}
 	// JSON, because netdef.Parse reads a file named ".json" as strict JSON.
 	data, err := json.Marshal(m.out)
 	if err != nil {
 		m.fail(srv, base, fmt.Sprintf("encoding the definition: %v", err))
-		return nil, "", m.errs
+		return nil, "", nil, m.errs
 	}
 	def, err := netdef.Parse(data, file)
 	if err != nil {
-		return nil, "", Errors{m.netdefError(err)}
+		return nil, "", nil, Errors{netdefError(m.file, m.origins, err)}
 	}
-	return def, m.listen, nil
+	return def, m.listen, m.origins, nil
 }
 
 func (m *mapper) fail(n *yaml.Node, path, msg string) {
@@ -78,27 +79,24 @@ func (m *mapper) fail(n *yaml.Node, path, msg string) {
 }
 
 // netdefError reports an error of the generated definition at the
-// configuration node the failing field came from.
-func (m *mapper) netdefError(err error) *Error {
+// configuration node the failing field came from: its instance path and
+// line, never the field names or lines of the generated definition.
+func netdefError(file string, origins map[string]origin, err error) *Error {
 	var ne *netdef.Error
 	if !errors.As(err, &ne) {
-		return &Error{File: m.file, Path: "/" + TopMember, Rule: RuleSupported, Message: err.Error()}
+		return &Error{File: file, Path: "/" + TopMember, Rule: RuleSupported, Message: err.Error()}
 	}
 	best := ""
-	for prefix := range m.origins {
+	for prefix := range origins {
 		if (ne.Field == prefix || strings.HasPrefix(ne.Field, prefix+".") || strings.HasPrefix(ne.Field, prefix+"[")) && len(prefix) > len(best) {
 			best = prefix
 		}
 	}
-	o := m.origins[best]
+	o := origins[best]
 	if o.path == "" {
 		o.path = "/" + TopMember + "/alto-server"
 	}
-	msg := ne.Err.Error()
-	if ne.Field != "" {
-		msg = ne.Field + ": " + msg
-	}
-	return &Error{File: m.file, Line: o.line, Path: o.path, Rule: RuleSupported, Message: msg}
+	return &Error{File: file, Line: o.line, Path: o.path, Rule: RuleSupported, Message: ne.Err.Error()}
 }
 
 func (m *mapper) server(srv *yaml.Node, base string) {
@@ -200,9 +198,11 @@ func (m *mapper) dataSources(list *yaml.Node, base string) {
 	for _, e := range list.Content {
 		id := member(e, "source-id", modALTO).Value
 		typ := member(e, "source-type", modALTO).Value
-		s := source{typ: local(typ)}
+		entry := fmt.Sprintf("%s/data-source[source-id='%s']", base, id)
+		s := source{typ: local(typ), at: origin{entry, e.Line}}
 		if p := member(member(member(e, "source-params", modALTO), "file-source-params", modGoalto), "path", modGoalto); p != nil {
 			s.path = p.Value
+			s.at = origin{entry + "/source-params/goalto-alto:file-source-params/path", p.Line}
 		}
 		m.sources[id] = s
 	}
@@ -210,7 +210,9 @@ func (m *mapper) dataSources(list *yaml.Node, base string) {
 
 // sourcePath returns the file of a data source of type typ, reporting a
 // source of another type.
-func (m *mapper) sourcePath(ref *yaml.Node, path, typ string) (string, bool) {
+// field, when not empty, is the definition field that gets the file:
+// errors in it are reported at the path leaf of the data source.
+func (m *mapper) sourcePath(ref *yaml.Node, path, typ, field string) (string, bool) {
 	s, ok := m.sources[ref.Value]
 	if !ok {
 		return "", false // the leafref check has reported it
@@ -218,6 +220,9 @@ func (m *mapper) sourcePath(ref *yaml.Node, path, typ string) (string, bool) {
 	if s.typ != typ {
 		m.fail(ref, path, fmt.Sprintf("data source %s is of type %s; this needs a goalto-alto:%s source", ref.Value, s.typ, typ))
 		return "", false
+	}
+	if field != "" {
+		m.origins[field] = s.at
 	}
 	return s.path, true
 }

@@ -146,23 +146,25 @@ func (m *mapper) mainNetworkMap(r *resourceCtx, params *yaml.Node) {
 	for _, f := range []string{"default-pid", "default-node"} {
 		if v := member(alg, f, modGoalto); v != nil {
 			nm[f] = v.Value
+			m.origins["network-map."+f] = origin{ap + "/" + f, v.Line}
 		}
 	}
 	if v := member(alg, "rule", modGoalto); v != nil {
 		nm["pids"] = v.Value
+		m.origins["network-map.pids"] = origin{ap + "/rule", v.Line}
 	}
 	if v := member(alg, "max-cost-map-pids", modGoalto); v != nil {
 		nm["max-cost-map-pids"] = mustInt(v.Value)
 	}
 	m.out["network-map"] = nm
 	if t := member(alg, "topology", modGoalto); t != nil {
-		if p, ok := m.sourcePath(t, ap+"/topology", "topology-file"); ok {
+		if p, ok := m.sourcePath(t, ap+"/topology", "topology-file", "topology"); ok {
 			m.out["topology"] = p
 		}
 	}
 	var prefixes []any
 	for _, s := range contentOf(member(alg, "prefix-source", modGoalto)) {
-		if p, ok := m.sourcePath(s, ap+"/prefix-source", "prefix-table"); ok {
+		if p, ok := m.sourcePath(s, ap+"/prefix-source", "prefix-table", fmt.Sprintf("prefixes[%d]", len(prefixes))); ok {
 			prefixes = append(prefixes, p)
 		}
 	}

@@ -70,7 +70,7 @@ func (m *mapper) calendar(r *resourceCtx, params *yaml.Node, pp string) bool {
 		m.fail(cal, pp+"/calendar-attributes", "calendar-attributes needs exactly one goalto-alto:calendar-source in topology-cost-algorithm, the file of the calendar values")
 		return false
 	}
-	file, ok := m.sourcePath(srcs[0], pp+"/goalto-alto:topology-cost-algorithm/calendar-source", "calendar-file")
+	file, ok := m.sourcePath(srcs[0], pp+"/goalto-alto:topology-cost-algorithm/calendar-source", "calendar-file", "")
 	if !ok {
 		return false
 	}
@@ -145,7 +145,7 @@ func (m *mapper) propertyMapResource(r *resourceCtx) bool {
 		r.out["entities"] = entities
 	}
 	if w := member(alg, "wlcg-source", modGoalto); w != nil {
-		p, ok := m.sourcePath(w, ap+"/wlcg-source", "wlcg-site-table")
+		p, ok := m.sourcePath(w, ap+"/wlcg-source", "wlcg-site-table", "property-sources")
 		if !ok {
 			return false
 		}
@@ -173,7 +173,7 @@ func (m *mapper) cdniResource(r *resourceCtx) bool {
 	}
 	var ads []any
 	for _, s := range contentOf(member(alg, "advertisement-source", modGoalto)) {
-		p, ok := m.sourcePath(s, ap+"/advertisement-source", "cdni-advertisement-file")
+		p, ok := m.sourcePath(s, ap+"/advertisement-source", "cdni-advertisement-file", "")
 		if !ok {
 			return false
 		}

@@ -136,17 +136,28 @@ type Daemon struct {
 // configuration in the ietf-alto YANG model (package altoconf), told
 // apart by the top-level member "ietf-alto:alto" of the latter.
 func LoadDefinition(path string) (*netdef.Definition, error) {
+	def, _, err := loadDefinition(path)
+	return def, err
+}
+
+// loadDefinition is LoadDefinition that also returns a function that
+// reports an error of building the maps of an ietf-alto configuration at
+// the configuration node it comes from (Config.Explain).
+func loadDefinition(path string) (*netdef.Definition, func(error) error, error) {
+	same := func(err error) error { return err }
 	if path == "" {
-		return defaultnet.Definition()
+		def, err := defaultnet.Definition()
+		return def, same, err
 	}
 	if altoconf.IsFile(path) {
 		c, err := altoconf.Load(path)
 		if err != nil {
-			return nil, err
+			return nil, same, err
 		}
-		return c.Def, nil
+		return c.Def, c.Explain, nil
 	}
-	return netdef.Load(path)
+	def, err := netdef.Load(path)
+	return def, same, err
 }
 
 // ApplyDefinition builds a snapshot from def beside the running one and
@@ -177,11 +188,12 @@ func (d *Daemon) ApplyDefinition(def *netdef.Definition, commit func() error) er
 
 // Build reads a definition and builds a snapshot from it.
 func Build(path string) (*snapshot.Snapshot, error) {
-	def, err := LoadDefinition(path)
+	def, explain, err := loadDefinition(path)
 	if err != nil {
 		return nil, err
 	}
-	return snapshot.Build(def)
+	snap, err := snapshot.Build(def)
+	return snap, explain(err)
 }
 
 // BuildWith reads a definition and builds a snapshot from it with the
@@ -189,7 +201,7 @@ func Build(path string) (*snapshot.Snapshot, error) {
 // before it returns. altod --check uses it to report missing and stale
 // measurements.
 func BuildWith(path string, factories []SourceFactory, logger *slog.Logger) (*snapshot.Snapshot, error) {
-	def, err := LoadDefinition(path)
+	def, explain, err := loadDefinition(path)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +218,8 @@ func BuildWith(path string, factories []SourceFactory, logger *slog.Logger) (*sn
 			}
 		}
 	}
-	return snapshot.BuildLive(def, live)
+	snap, err := snapshot.BuildLive(def, live)
+	return snap, explain(err)
 }
 
 // Start builds the first snapshot, listens and serves in the background.
@@ -336,7 +349,7 @@ func (d *Daemon) Reload() error {
 
 func (d *Daemon) build() (*snapshot.Snapshot, error) {
 	stamps := fileStamps(d.cfg.Definition, nil)
-	def, err := LoadDefinition(d.cfg.Definition)
+	def, explain, err := loadDefinition(d.cfg.Definition)
 	if err != nil {
 		d.setStamps(stamps)
 		return nil, err
@@ -344,7 +357,8 @@ func (d *Daemon) build() (*snapshot.Snapshot, error) {
 	stamps = fileStamps(d.cfg.Definition, def)
 	d.setStamps(stamps)
 	d.noteMeasurements(def)
-	return snapshot.BuildLive(def, d.live())
+	snap, err := snapshot.BuildLive(def, d.live())
+	return snap, explain(err)
 }
 
 func (d *Daemon) setStamps(s map[string]time.Time) {
