@@ -126,9 +126,9 @@ type Daemon struct {
 	mu     sync.Mutex // guards the following fields
 	stamps map[string]time.Time
 	warned map[string]bool // the warnings of the last publication
-	// measurements is the section the sources started with, and
-	// measurementsSeen the one of the newest definition read.
-	measurements, measurementsSeen *netdef.Measurements
+	// startOnly holds, per section that the sources read only at start,
+	// the value they started with and the one of the newest definition.
+	startOnly map[string]*startOnlySection
 }
 
 // LoadDefinition reads the definition file, or returns the built-in
@@ -169,7 +169,7 @@ func loadDefinition(path string) (*netdef.Definition, func(error) error, error) 
 func (d *Daemon) ApplyDefinition(def *netdef.Definition, commit func() error) error {
 	d.buildMu.Lock()
 	defer d.buildMu.Unlock()
-	d.noteMeasurements(def)
+	d.noteStartOnly(def)
 	snap, err := snapshot.BuildLive(def, d.live())
 	if err == nil && commit != nil {
 		err = commit()
@@ -356,7 +356,7 @@ func (d *Daemon) build() (*snapshot.Snapshot, error) {
 	}
 	stamps = fileStamps(d.cfg.Definition, def)
 	d.setStamps(stamps)
-	d.noteMeasurements(def)
+	d.noteStartOnly(def)
 	snap, err := snapshot.BuildLive(def, d.live())
 	return snap, explain(err)
 }

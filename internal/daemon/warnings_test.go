@@ -144,3 +144,49 @@ func TestReloadLogsEachWarningOnce(t *testing.T) {
 		}
 	})
 }
+
+// speakerDefinition has a bgp section with a hold time and a bgp-ls
+// section with a metric. No source reads them in these tests.
+func speakerDefinition(holdTime, metric string) string {
+	return `network-map: {default-pid: rest}
+bgp:
+  local-as: 64512
+  router-id: 192.0.2.1
+  default-pid: other
+  hold-time: ` + holdTime + `
+  peers:
+    - {address: 192.0.2.10, as: 64512, families: [ipv4-unicast, ls]}
+bgp-ls: {enabled: true, metric: ` + metric + `}
+`
+}
+
+func TestReloadNamesChangedSpeakerSections(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "net.yaml")
+	write := func(definition string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(definition), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(speakerDefinition("5m", "igp"))
+	logs := &lockedBuffer{}
+	d := alttest.StartConfig(t, daemon.Config{Definition: path, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	tests := []struct {
+		name, definition, want string
+	}{
+		{"bgp hold-time", speakerDefinition("10m", "igp"), "the bgp section changed, but altod reads it only at start: restart altod to apply"},
+		{"bgp-ls metric", speakerDefinition("10m", "te"), "the bgp-ls section changed, but altod reads it only at start: restart altod to apply"},
+		{"bgp back", speakerDefinition("5m", "te"), "the bgp section is again the one altod started with"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			write(tt.definition)
+			if err := d.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(logs.String(), tt.want); n != 1 {
+				t.Errorf("%q logged %d times, want 1:\n%s", tt.want, n, logs.String())
+			}
+		})
+	}
+}
