@@ -27,6 +27,13 @@ would inherit.`,
 		Args:    cobra.NoArgs,
 		RunE: a.action(func(ctx context.Context, c *client.Client) error {
 			filtered := len(entities) > 0 || len(properties) > 0
+			if !filtered && resourceID != "" {
+				// A filtered property map request needs entities (RFC 9240,
+				// Section 8.3), so say which flags are missing.
+				if r, err := c.Resource(ctx, resourceID); err == nil && r.Accepts == alto.MediaTypePropMapParams {
+					return usagef("resource %q is a filtered property map: give the entities to request with --entity, and optionally --property", resourceID)
+				}
+			}
 			accepts := ""
 			if filtered {
 				accepts = alto.MediaTypePropMapParams

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/goalto/goalto/alto"
@@ -90,5 +91,24 @@ func TestPropMapNotOffered(t *testing.T) {
 	res := runCLI(t, nil, "--server", url, "propmap")
 	if res.code != exitFailure {
 		t.Errorf("propmap against a server without property maps exited %d, want %d; stderr %q", res.code, exitFailure, res.stderr)
+	}
+}
+
+func TestPropMapFilteredWithoutEntities(t *testing.T) {
+	url, _ := startPropMapServer(t)
+	res := runCLI(t, nil, "--server", url, "propmap", "--resource", "lookup")
+	if res.code != exitUsage {
+		t.Errorf("exit status %d, want %d; stderr %q", res.code, exitUsage, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "--entity") {
+		t.Errorf("stderr %q does not name --entity", res.stderr)
+	}
+}
+
+func TestPropMapNoEntriesMatched(t *testing.T) {
+	url, _ := startPropMapServer(t)
+	out := runOK(t, url, "propmap", "--entity", "ipv4:198.51.100.7", "--property", "priv:site")
+	if !strings.Contains(out, "no entries matched\n") {
+		t.Errorf("output %q lacks the no entries line", out)
 	}
 }

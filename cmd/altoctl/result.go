@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/goalto/goalto/client"
@@ -18,7 +19,14 @@ func printResponse[T any](a *app, resp *client.Response, table func(*T) (header 
 		return err
 	}
 	header, rows := table(&v)
-	return printTable(a.stdout, header, rows)
+	if err := printTable(a.stdout, header, rows); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		_, err := fmt.Fprintln(a.stdout, "no entries matched")
+		return err
+	}
+	return nil
 }
 
 // chooseResource returns the resource that --resource names, checked
