@@ -30,6 +30,7 @@ func diffJSON(before, after []byte) (*changes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode previous state: %w", err)
 	}
+
 	ch := &changes{Generic: true}
 	for p, v := range newLeaves {
 		old, ok := oldLeaves[p]
@@ -40,6 +41,7 @@ func diffJSON(before, after []byte) (*changes, error) {
 			ch.Changed = append(ch.Changed, p)
 		}
 	}
+
 	for p := range oldLeaves {
 		if _, ok := newLeaves[p]; !ok {
 			ch.Removed = append(ch.Removed, p)

@@ -43,15 +43,18 @@ type reply struct {
 
 func post(t *testing.T, url, contentType, body string) reply {
 	t.Helper()
+	return postAccept(t, url, contentType, `multipart/related; type="application/alto-costmap+json", multipart/related; type="application/alto-endpointcost+json", application/alto-error+json`, body)
+}
+
+// postAccept sends a POST request with an Accept header.
+func postAccept(t *testing.T, url, contentType, accept, body string) reply {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", contentType)
-	// NOTE: the type parameter is quoted, since server.Acceptable skips an
-	// Accept value that mime.ParseMediaType rejects, such as the unquoted
-	// form of the RFC 9275 examples.
-	req.Header.Set("Accept", `multipart/related; type="application/alto-costmap+json", multipart/related; type="application/alto-endpointcost+json", application/alto-error+json`)
+	req.Header.Set("Accept", accept)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -310,3 +310,24 @@ func TestMultiCostWithoutPathVector(t *testing.T) {
 		t.Errorf("property map part %v, want no entity", props.PropertyMap)
 	}
 }
+
+func TestAcceptTypeParameter(t *testing.T) {
+	z := startZoo(t, "Geant2012.graphml", false)
+	body := `{"cost-type":{"cost-mode":"array","cost-metric":"ane-path"},"pids":{"srcs":["` + z.pid[0] + `"],"dsts":[]}}`
+	for _, tc := range []struct {
+		name, accept string
+		status       int
+	}{
+		{"quoted type", `multipart/related; type="application/alto-costmap+json"`, http.StatusOK},
+		{"unquoted type", "multipart/related;type=application/alto-costmap+json", http.StatusOK},
+		{"no type", "multipart/related", http.StatusOK},
+		{"type of another root", `multipart/related; type="application/alto-endpointcost+json"`, http.StatusNotAcceptable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := postAccept(t, z.base+"/costmap/pv", alto.MediaTypeCostMapFilter, tc.accept, body)
+			if r.status != tc.status {
+				t.Errorf("status %d, want %d; body %s", r.status, tc.status, r.body)
+			}
+		})
+	}
+}

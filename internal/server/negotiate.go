@@ -19,7 +19,7 @@ import (
 // (RFC 9110, Section 12.5.1). No Accept header accepts everything, a
 // range with q=0 excludes, and the most specific matching range decides.
 // When mediaType has a "type" parameter, as the multipart/related
-// responses of RFC 9275, Section 6.3.1 do, a range with another "type"
+// responses of RFC 9275, Section 5.3.1 do, a range with another "type"
 // does not match, while a range without one does.
 func Acceptable(values []string, mediaType string) bool {
 	if len(values) == 0 {
@@ -74,7 +74,7 @@ func Acceptable(values []string, mediaType string) bool {
 
 // negotiatedMediaType returns the media type that an Accept header must
 // allow for a resource: for a path vector resource, multipart/related
-// with the "type" of its root part (RFC 9275, Section 6.3.1).
+// with the "type" of its root part (RFC 9275, Section 5.3.1).
 func negotiatedMediaType(res *snapshot.Resource) string {
 	switch res.Type {
 	case netdef.TypePathVectorCostMap:
