@@ -57,6 +57,11 @@ func TestParseBGPRejects(t *testing.T) {
 		{"short connect retry", bgpBase + "      connect-retry: 1s\n", 10, "bgp.peers[0].connect-retry", "2s"},
 		{"no default pid", strings.Replace(bgpBase, "  default-pid: other\n", "", 1), 4, "bgp.default-pid", "default-pid"},
 		{"missing peer as", strings.Replace(bgpBase, "      as: 64512\n", "", 1), 8, "bgp.peers[0].as", "peer AS"},
+		{"flow next hop", bgpBase + "  rules:\n    - {pid: x, next-hop: [10.0.0.0/33]}\n", 11, "bgp.rules[0].next-hop", `invalid prefix "10.0.0.0/33": prefix length out of range`},
+		{"flow negative origin as", bgpBase + "  rules:\n    - {pid: x, origin-as: [-1]}\n", 11, "bgp.rules[0].origin-as", "must be an AS number from 0 to 4294967295"},
+		{"flow large neighbor as", bgpBase + "  rules:\n    - {pid: x, neighbor-as: [1, 4294967296]}\n", 11, "bgp.rules[0].neighbor-as", "must be an AS number from 0 to 4294967295"},
+		{"flow unknown peer field", bgpBase + "    - {address: 192.0.2.11, as: 1, bogus: 1}\n", 10, "bgp.peers[1]", "unknown field bogus"},
+		{"flow bad hold time", bgpBase + "  rules: [{pid: x, origin-as: [1]}]\n  hold-time: soon\n", 11, "bgp.hold-time", `invalid duration "soon"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -213,7 +213,9 @@ type Prefix struct{ netip.Prefix }
 func (p *Prefix) UnmarshalYAML(n *yaml.Node) error {
 	v, err := netip.ParsePrefix(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: invalid prefix %q: %v", n.Line, n.Value, err)
+		// netip repeats the input: "netip.ParsePrefix("x"): reason".
+		reason := strings.TrimPrefix(err.Error(), fmt.Sprintf("netip.ParsePrefix(%q): ", n.Value))
+		return fmt.Errorf("line %d: invalid prefix %q: %s", n.Line, n.Value, reason)
 	}
 	if v != v.Masked() {
 		return fmt.Errorf("line %d: prefix %s has host bits set; use %s", n.Line, v, v.Masked())
@@ -384,8 +386,85 @@ func yamlError(name string, root *yaml.Node, err error) error {
 	if f, _, ok := strings.Cut(msg, " not found in type "); ok && strings.HasPrefix(f, "field ") {
 		msg = "unknown " + f
 	}
-	msg = explainTypeError(msg)
-	return &Error{File: name, Line: line, Field: fieldAt(root, line, ""), Err: errors.New(msg)}
+	value, isKey := offendingText(msg)
+	field := fieldAt(root, line, "")
+	if f := fieldWith(root, line, value, isKey, ""); f != "" {
+		field = f
+	}
+	msg = explainTypeError(msg, field)
+	return &Error{File: name, Line: line, Field: field, Err: errors.New(msg)}
+}
+
+// offendingPatterns find the text that a decoding error is about: the
+// key of an unknown field, or the value of a type error, an invalid
+// prefix or an invalid duration.
+var offendingPatterns = []*regexp.Regexp{
+	regexp.MustCompile("^unknown field (.+)$"),
+	regexp.MustCompile("^cannot unmarshal !![a-z]+ `(.*)` into "),
+	regexp.MustCompile(`^invalid [a-z ]+ "((?:[^"\\]|\\.)*)"`),
+	regexp.MustCompile(`^prefix (\S+) has host bits set`),
+}
+
+// offendingText returns the key or value that a decoding error message
+// is about, and whether it is a key; "" when the message names none.
+func offendingText(msg string) (text string, isKey bool) {
+	for i, re := range offendingPatterns {
+		if m := re.FindStringSubmatch(msg); m != nil {
+			return m[1], i == 0
+		}
+	}
+	return "", false
+}
+
+// fieldWith returns the path of the node on a line whose text is text:
+// a mapping key when isKey, else a scalar value. All keys of a
+// flow-style mapping share one line, so the line alone does not tell
+// which field an error is about. It returns "" when no node matches.
+func fieldWith(n *yaml.Node, line int, text string, isKey bool, path string) string {
+	if n == nil || line == 0 || text == "" {
+		return ""
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if f := fieldWith(c, line, text, isKey, path); f != "" {
+				return f
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], n.Content[i+1]
+			p := joinField(path, key.Value)
+			if isKey && key.Line == line && key.Value == text {
+				return path // the unknown key names no field; its mapping does
+			}
+			if !isKey && val.Kind == yaml.ScalarNode && val.Line == line && val.Value == text {
+				return p
+			}
+			if f := fieldWith(val, line, text, isKey, p); f != "" {
+				return f
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if !isKey && c.Kind == yaml.ScalarNode && c.Line == line && c.Value == text {
+				return path // the list, as fieldAt names it for a block list
+			}
+			if f := fieldWith(c, line, text, isKey, p); f != "" {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// joinField appends a key to a field path.
+func joinField(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // typeErrorPattern matches a yaml.v3 type error such as
@@ -394,13 +473,18 @@ var typeErrorPattern = regexp.MustCompile("^cannot unmarshal !!([a-z]+) `(.*)` i
 
 // explainTypeError rewrites a yaml.v3 type error about a duration or a
 // number in the words of the definition's author; other messages are
-// returned unchanged.
-func explainTypeError(msg string) string {
+// returned unchanged. field is the path of the value, so that an AS
+// number is called one.
+func explainTypeError(msg, field string) string {
 	m := typeErrorPattern.FindStringSubmatch(msg)
 	if m == nil {
 		return msg
 	}
 	switch value, goType := m[2], m[3]; {
+	case goType == "uint32" && isASField(field):
+		return fmt.Sprintf("invalid AS number %q: must be an AS number from 0 to 4294967295", value)
+	case goType == "uint32":
+		return fmt.Sprintf("invalid number %q: must be a whole number from 0 to 4294967295", value)
 	case goType == "time.Duration":
 		return fmt.Sprintf("invalid duration %q: write a number with a unit, such as 5s, 2m or 1h", value)
 	case strings.HasPrefix(goType, "float") || strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint"):
@@ -408,6 +492,13 @@ func explainTypeError(msg string) string {
 	}
 	return msg
 }
+
+// asFieldPattern matches the path of an AS number, such as
+// "bgp.local-as" or "bgp.rules[0].origin-as[1]".
+var asFieldPattern = regexp.MustCompile(`(^|\.|-)as(\[\d+\])?$`)
+
+// isASField reports whether a field path names an AS number.
+func isASField(field string) bool { return asFieldPattern.MatchString(field) }
 
 // fieldAt returns the path of the first mapping key on a line, such as
 // "groups[0].prefixes", or "" when there is none.
