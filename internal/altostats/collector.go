@@ -198,12 +198,13 @@ func (c *Collector) record(s *snapshot.Snapshot, measured map[string]sizes) {
 type sizes struct {
 	encoded, memory int64
 	// pids, entries and objects are the type-specific sizes of network
-	// maps, property maps and CDNI resources.
-	pids, entries, objects int64
+	// maps, property maps and CDNI resources; propEntries is that of the
+	// endpoint property service.
+	pids, entries, objects, propEntries int64
 }
 
 func measure(s *snapshot.Snapshot, res *snapshot.Resource) sizes {
-	sz := sizes{encoded: -1, memory: -1, pids: -1, entries: -1, objects: -1}
+	sz := sizes{encoded: -1, memory: -1, pids: -1, entries: -1, objects: -1, propEntries: -1}
 	if len(res.Body) > 0 {
 		sz.encoded = int64(len(res.Body))
 		sz.memory = int64(len(res.Body) + len(res.Gzip))
@@ -217,6 +218,8 @@ func measure(s *snapshot.Snapshot, res *snapshot.Resource) sizes {
 		if res.PropertyMap != nil {
 			sz.entries = countEntities(res.PropertyMap.EncodeFull())
 		}
+	case netdef.TypeEndpointProperty:
+		sz.propEntries = int64(s.EndpointPropertyEntries())
 	case netdef.TypeCDNI, netdef.TypeFilteredCDNI:
 		if res.CDNI != nil {
 			sz.objects = int64(len(res.CDNI.Objects()))

@@ -176,6 +176,7 @@ func TestCountersMatchRequests(t *testing.T) {
 		{"filtered map failures", resources["filtered-network-map"]["num-res-fail"], "1"},
 		{"filtered map successes", resources["filtered-network-map"]["num-res-succ"], "0"},
 		{"endpoint cost requests", resources["endpoint-cost"]["num-res-req"], "0"},
+		{"endpoint property entries", resources["endpoint-property"]["endpoint-prop-stats"].(map[string]any)["num-map-entry"], strconv.Itoa(snap.EndpointPropertyEntries())},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {

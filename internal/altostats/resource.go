@@ -64,6 +64,8 @@ func addTypeStats(m map[string]any, typ string, sz sizes, streams []sse.StreamSt
 		m["network-map-stats"] = map[string]any{"num-map-pid": u64(uint64(sz.pids))}
 	case sz.entries >= 0:
 		m["property-map-stats"] = map[string]any{"num-map-entry": u64(uint64(sz.entries))}
+	case sz.propEntries >= 0:
+		m["endpoint-prop-stats"] = map[string]any{"num-map-entry": u64(uint64(sz.propEntries))}
 	case sz.objects >= 0:
 		m["cdni-stats"] = map[string]any{"num-base-obj": u64(uint64(sz.objects))}
 	case typ == netdef.TypeUpdateStream:

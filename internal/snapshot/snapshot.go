@@ -118,6 +118,14 @@ func (s *Snapshot) CostMap(names []string, ct alto.CostType) (*costmap.Map, stri
 	return nil, ""
 }
 
+// EndpointPropertyEntries returns the number of prefixes that the
+// endpoint property service answers from: the prefixes of the network
+// map, which give the PID property, plus the prefixes that configure
+// other properties. A prefix in both counts twice.
+func (s *Snapshot) EndpointPropertyEntries() int {
+	return s.Stats.Prefixes + s.properties.Size()
+}
+
 // Properties returns the endpoint properties configured for an address:
 // the values of the most specific prefix that sets each property.
 func (s *Snapshot) Properties(addr netip.Addr) map[string]string {
