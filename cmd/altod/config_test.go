@@ -124,7 +124,7 @@ func TestRESTCONFChangesYANGConfig(t *testing.T) {
 		want                   string
 		listed                 bool
 	}{
-		{"invalid put", "PUT", "hop", bad, 400, `data-missing`, false},
+		{"invalid put", "PUT", "hop", bad, 409, `data-missing`, false},
 		{"put", "PUT", "hop", hop, 201, "", true},
 		{"get", "GET", "hop", "", 200, `"num-hop"`, true},
 		{"delete", "DELETE", "hop", "", 204, "", false},

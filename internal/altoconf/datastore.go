@@ -380,9 +380,13 @@ func validationError(err error) error {
 // 15 and RFC 6241, Appendix A assign them.
 func errorTag(rule string) string {
 	switch rule {
-	case RuleMandatory, RuleLeafref:
+	case RuleMandatory, RuleKey:
+		// An expected node is missing (RFC 6241, Appendix A).
+		return "missing-element"
+	case RuleLeafref:
+		// RFC 7950, Section 15.5.
 		return "data-missing"
-	case RuleElements, RuleMaxElements, RuleUnique, RuleKey:
+	case RuleElements, RuleMaxElements, RuleUnique:
 		return "operation-failed"
 	case RuleUnknown, RuleFeature, RuleState:
 		return "unknown-element"

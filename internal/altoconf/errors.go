@@ -20,8 +20,8 @@ const (
 	RuleIdentity    = "identityref"
 	RuleLeafref     = "leafref"   // a reference to a missing instance
 	RuleMandatory   = "mandatory" // a missing mandatory node
-	RuleKey         = "key"       // a missing or duplicate list key
-	RuleUnique      = "unique"    // a duplicate leaf-list value
+	RuleKey         = "key"       // a missing list key
+	RuleUnique      = "unique"    // a duplicate leaf-list value or list entry
 	RuleElements    = "min-elements"
 	RuleMaxElements = "max-elements"
 	RuleChoice      = "choice" // data of two cases of one choice

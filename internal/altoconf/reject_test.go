@@ -20,7 +20,7 @@ var rejectCases = []struct {
 	{"leafref to nothing", `"cost-type-name": ["num-routing"]`, `"cost-type-name": ["num-nothing"]`, RuleLeafref, "resource[resource-id='routing-cost-map']/alto-costmap-params/cost-type-name"},
 	{"missing mandatory leaf", `"cost-mode": "numerical", "cost-metric": "hopcount"`, `"cost-metric": "hopcount"`, RuleMandatory, "cost-type[cost-type-name='num-hop']/cost-mode"},
 	{"missing mandatory choice", `"cost-type-name": ["num-routing"], "goalto-alto:topology-cost-algorithm": {}`, `"cost-type-name": ["num-routing"]`, RuleMandatory, "resource[resource-id='routing-cost-map']/alto-costmap-params/algorithm"},
-	{"duplicate key", `{"cost-type-name": "num-hop"`, `{"cost-type-name": "num-routing"`, RuleKey, "cost-type[cost-type-name='num-routing']"},
+	{"duplicate key", `{"cost-type-name": "num-hop"`, `{"cost-type-name": "num-routing"`, RuleUnique, "cost-type[cost-type-name='num-routing']"},
 	{"pattern", `"pid": "seattle"`, `"pid": "seattle city"`, RulePattern, "group[pid='seattle city']/pid"},
 	{"length", `"pid": "seattle"`, `"pid": "` + strings.Repeat("s", 65) + `"`, RuleLength, "/pid"},
 	{"when false", `"goalto-alto:path": "/networkmap",`, `"goalto-alto:path": "/networkmap", "alto-ird-params": {"delegation": "http://x/"},`, RuleWhen, "resource[resource-id='default-network-map']/alto-ird-params"},

@@ -279,7 +279,7 @@ func (v *validator) list(sn *yangschema.Node, val *yaml.Node, path string) {
 			continue
 		}
 		if line, dup := seen[pred]; dup {
-			v.fail(e, path+pred, RuleKey, fmt.Sprintf("duplicate entry of list %s; the first is on line %d", sn.Name, line))
+			v.fail(e, path+pred, RuleUnique, fmt.Sprintf("duplicate entry of list %s; the first is on line %d", sn.Name, line))
 			continue
 		}
 		seen[pred] = e.Line

@@ -135,17 +135,18 @@ func TestRealDatastoreRejects(t *testing.T) {
 	tests := []struct {
 		name, path, body, tag string
 		wantPath              bool
+		status                int
 	}{
 		{"unknown cost type", resourceURL + "bad", `{"ietf-alto:resource": [{"resource-id": "bad", "resource-type": "cost-map",
-		  "alto-costmap-params": {"cost-type-name": ["nope"], "goalto-alto:topology-cost-algorithm": {}}}]}`, "data-missing", true},
-		{"key differs from path", resourceURL + "other", hopCostMap, "invalid-value", false},
-		{"invalid identity", resourceURL + "odd", `{"ietf-alto:resource": [{"resource-id": "odd", "resource-type": "no-such-type"}]}`, "invalid-value", true},
+		  "alto-costmap-params": {"cost-type-name": ["nope"], "goalto-alto:topology-cost-algorithm": {}}}]}`, "data-missing", true, http.StatusConflict},
+		{"key differs from path", resourceURL + "other", hopCostMap, "invalid-value", false, http.StatusBadRequest},
+		{"invalid identity", resourceURL + "odd", `{"ietf-alto:resource": [{"resource-id": "odd", "resource-type": "no-such-type"}]}`, "invalid-value", true, http.StatusBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			status, _, body := do(t, http.DefaultClient, "PUT", s.restconf+tc.path, writerToken, tc.body)
-			if status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400: %s", status, body)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, body)
 			}
 			e := errorEntries(t, body)[0]
 			if e["error-tag"] != tc.tag || e["error-message"] == "" {
@@ -199,7 +200,7 @@ func TestRealInvalidChangeUnderLoad(t *testing.T) {
 	  "alto-costmap-params": {"cost-type-name": ["nope"], "goalto-alto:topology-cost-algorithm": {}}}]}`
 	for i := range 6 {
 		status, _, body := do(t, http.DefaultClient, "PUT", s.restconf+resourceURL+"bad", writerToken, invalid)
-		if status != http.StatusBadRequest {
+		if status != http.StatusConflict {
 			t.Errorf("invalid change %d: status %d: %s", i, status, body)
 		}
 		method, want := "PUT", http.StatusCreated
@@ -255,5 +256,40 @@ func TestRealMemLimitEvent(t *testing.T) {
 	want := `"ietf-alto:alto-resource-event":{"notify-res-mem-threshold":"1","resource-id":"default-network-map"}`
 	if !strings.Contains(line, want) {
 		t.Errorf("event %s, want %s", line, want)
+	}
+}
+
+// TestRealErrorStatusAndPath checks the status of each error-tag
+// (RFC 8040, Section 7), the instance-identifier form of error-path, and
+// a GET of a list entry whose key the schema declares.
+func TestRealErrorStatusAndPath(t *testing.T) {
+	s := startReal(t)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		tag, errPath             string
+	}{
+		{"missing node", "PATCH", resourceURL + "nope/description", `{"ietf-alto:description": "x"}`, http.StatusConflict, "data-missing",
+			"/ietf-alto:alto/alto-server/resource[resource-id='nope']/description"},
+		{"missing mandatory leaf", "PUT", resourceURL + "m", `{"ietf-alto:resource": [{"resource-id": "m"}]}`, http.StatusBadRequest, "missing-element",
+			"/ietf-alto:alto/alto-server/resource[resource-id='m']/resource-type"},
+		{"unsupported", "PUT", altoURL + "/alto-server/cost-type=num-routing", `{"ietf-alto:cost-type": [{"cost-type-name": "num-routing", "cost-mode": "numerical", "cost-metric": "routingcost", "cost-context": {"cost-source": "sla"}}]}`,
+			http.StatusNotImplemented, "operation-not-supported", "/ietf-alto:alto/alto-server/cost-type[cost-type-name='num-routing']"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := do(t, http.DefaultClient, tc.method, s.restconf+tc.path, writerToken, tc.body)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, body)
+			}
+			e := errorEntries(t, body)[0]
+			if e["error-tag"] != tc.tag || !strings.HasPrefix(e["error-path"], tc.errPath) {
+				t.Errorf("error %+v, want tag %s at %s", e, tc.tag, tc.errPath)
+			}
+		})
+	}
+	status, _, body := do(t, http.DefaultClient, "GET", s.restconf+altoURL+"/alto-server/listen/http/tcp-server-parameters/local-bind=127.0.0.1", readerToken, "")
+	if status != http.StatusOK || !strings.Contains(body, `"local-address": "127.0.0.1"`) {
+		t.Errorf("GET local-bind: status %d: %s", status, body)
 	}
 }

@@ -49,8 +49,35 @@ func writeErrors(w http.ResponseWriter, errs ...*restError) {
 	writeJSON(w, errs[0].status, body)
 }
 
+// tagStatus is the HTTP status of an error-tag, from the table of
+// RFC 8040, Section 7. missing-element, which that table lacks, is an
+// error in the request (RFC 6241, Appendix A). Of two statuses allowed,
+// operation-not-supported takes 501, since the server does not implement
+// what the request asks, and operation-failed takes 412.
+var tagStatus = map[string]int{
+	"in-use":                  http.StatusConflict,
+	"lock-denied":             http.StatusConflict,
+	"resource-denied":         http.StatusConflict,
+	"data-exists":             http.StatusConflict,
+	"data-missing":            http.StatusConflict,
+	"operation-not-supported": http.StatusNotImplemented,
+	"operation-failed":        http.StatusPreconditionFailed,
+	"access-denied":           http.StatusForbidden,
+	"too-big":                 http.StatusRequestEntityTooLarge,
+}
+
+// statusOf returns the status of an error-tag: 400 Bad Request unless
+// tagStatus says otherwise.
+func statusOf(tag string) int {
+	if st, ok := tagStatus[tag]; ok {
+		return st
+	}
+	return http.StatusBadRequest
+}
+
 // validationErrors turns a refused change into one error entry per
-// problem, all with 400 Bad Request.
+// problem, each with the status of its tag; the response takes the
+// status of the first.
 func validationErrors(v *ValidationError) []*restError {
 	errs := make([]*restError, 0, len(v.Problems))
 	for _, p := range v.Problems {
@@ -58,7 +85,7 @@ func validationErrors(v *ValidationError) []*restError {
 		if tag == "" {
 			tag = "invalid-value"
 		}
-		errs = append(errs, &restError{status: http.StatusBadRequest, Type: errTypeApplication, Tag: tag, Path: p.Path, Message: p.Message})
+		errs = append(errs, &restError{status: statusOf(tag), Type: errTypeApplication, Tag: tag, Path: p.Path, Message: p.Message})
 	}
 	if len(errs) == 0 {
 		errs = append(errs, &restError{status: http.StatusBadRequest, Type: errTypeApplication, Tag: "invalid-value", Message: "the change was rejected"})

@@ -210,7 +210,7 @@ func (s *Server) serveChange(w http.ResponseWriter, r *http.Request, path string
 	if !exists && r.Method != http.MethodPut {
 		// Plain PATCH does not create (RFC 8040, Section 4.6.1), and
 		// DELETE needs a node to delete.
-		writeErrors(w, &restError{status: http.StatusConflict, Type: errTypeApplication, Tag: "data-missing", Path: "/" + path, Message: "the target node does not exist"})
+		writeErrors(w, &restError{status: http.StatusConflict, Type: errTypeApplication, Tag: "data-missing", Path: instanceID(segs), Message: "the target node does not exist"})
 		return
 	}
 

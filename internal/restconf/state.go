@@ -107,6 +107,24 @@ func findEntry(list []any, key, value string) map[string]any {
 	return nil
 }
 
+// findEntryKeys returns the entry of list whose key leaves have values.
+func findEntryKeys(list []any, keys, values []string) map[string]any {
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		match := true
+		for i, k := range keys {
+			match = match && fmt.Sprint(m[k]) == values[i]
+		}
+		if match {
+			return m
+		}
+	}
+	return nil
+}
+
 func localName(member string) string {
 	for i := len(member) - 1; i >= 0; i-- {
 		if member[i] == ':' {
@@ -122,6 +140,7 @@ func localName(member string) string {
 // one-entry array. ok is false when the node does not exist.
 func selectNode(tree map[string]any, segs []segment) (out map[string]any, ok bool, err error) {
 	var node any = tree
+	nodes := schemaNodes(segs)
 	for i, seg := range segs {
 		obj, isObj := node.(map[string]any)
 		if !isObj {
@@ -132,12 +151,12 @@ func selectNode(tree map[string]any, segs []segment) (out map[string]any, ok boo
 			return nil, false, nil
 		}
 		if seg.HasKey {
-			key := listKeys[seg.Name]
+			keys := keysOf(seg, nodes[i])
 			list, isList := child.([]any)
-			if key == "" || !isList || len(seg.Keys) != 1 {
-				return nil, false, fmt.Errorf("%q is not a list with one key", seg.Name)
+			if len(keys) == 0 || !isList || len(seg.Keys) != len(keys) {
+				return nil, false, fmt.Errorf("%q is not a list with %d keys", seg.Name, len(seg.Keys))
 			}
-			entry := findEntry(list, key, seg.Keys[0])
+			entry := findEntryKeys(list, keys, seg.Keys)
 			if entry == nil {
 				return nil, false, nil
 			}
