@@ -398,13 +398,29 @@ func Warnings(s *snapshot.Snapshot) []string {
 		out = append(out, fmt.Sprintf("%d of %d PIDs have no costs, so cost maps and the endpoint cost service leave them out: attach them to topology nodes (node rule, groups with node, or AS numbers on nodes for the asn rule) or give costs",
 			st.PIDsWithoutCosts, st.PIDs))
 	}
-	if st.PrefixesUnmapped > 0 {
-		out = append(out, fmt.Sprintf("%d of %d prefixes read went to no PID: their origin AS matches no topology node under the node rule", st.PrefixesUnmapped, st.PrefixesRead))
-	}
+	out = append(out, unmappedWarnings(st, s.Def.NetworkMap.Rule)...)
 	if !complete(s.NetworkMap) {
 		out = append(out, "some addresses map to no PID, but RFC 7285, Section 11.2.2 requires a PID for every address of each address type in the map: set network-map.default-pid")
 	}
 	return append(out, measureWarnings(st)...)
+}
+
+// unmappedWarnings explains, per reason, the prefixes read that went to
+// no PID under rule.
+func unmappedWarnings(st snapshot.Stats, rule string) []string {
+	var out []string
+	if n := st.PrefixesNoOriginAS; n > 0 {
+		out = append(out, fmt.Sprintf("%d of %d prefixes read went to no PID: they have no PID and no single origin AS, such as a best path that ends in an AS_SET; give them a PID in the prefix table or a group, or rely on network-map.default-pid", n, st.PrefixesRead))
+	}
+	n := st.PrefixesUnmapped - st.PrefixesNoOriginAS
+	if n <= 0 {
+		return out
+	}
+	reason := "their origin AS matches no topology node under the node rule: give the nodes AS numbers or use pids: asn"
+	if rule == netdef.PIDsByGroup {
+		reason = "the group rule takes no PID from an origin AS: give them a PID in the prefix table or use pids: asn"
+	}
+	return append(out, fmt.Sprintf("%d of %d prefixes read went to no PID: %s", n, st.PrefixesRead, reason))
 }
 
 // complete reports false when the network map surely lacks a PID for

@@ -190,3 +190,45 @@ func TestReloadNamesChangedSpeakerSections(t *testing.T) {
 		})
 	}
 }
+
+func TestWarningsUnmappedPrefixesNameTheReason(t *testing.T) {
+	const table = "prefix,asn\n203.0.113.0/25,64500\n203.0.113.128/25,\n198.51.100.0/24,\n"
+	tests := []struct {
+		name, rule string
+		want       []string
+		notWant    string
+	}{
+		{"asn rule", "asn", []string{"2 of 3 prefixes read went to no PID: they have no PID and no single origin AS"}, "under the node rule"},
+		{"node rule", "node", []string{"2 of 3 prefixes read went to no PID: they have no PID and no single origin AS", "1 of 3 prefixes read went to no PID: their origin AS matches no topology node under the node rule"}, "group rule"},
+		{"group rule", "group", []string{"1 of 3 prefixes read went to no PID: the group rule takes no PID from an origin AS"}, "under the node rule"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "table.csv"), []byte(table), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "topology.yaml"), []byte(measuredTopology), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			definition := "network-map: {pids: " + tc.rule + ", default-pid: rest}\ntopology: topology.yaml\nprefixes: [table.csv]\n"
+			path := filepath.Join(dir, "net.yaml")
+			if err := os.WriteFile(path, []byte(definition), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			snap, err := daemon.Build(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(daemon.Warnings(snap), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("warnings do not contain %q:\n%s", w, all)
+				}
+			}
+			if strings.Contains(all, tc.notWant) {
+				t.Errorf("warnings mention %q:\n%s", tc.notWant, all)
+			}
+		})
+	}
+}

@@ -108,6 +108,9 @@ type assignment struct {
 	assignments []networkmap.Assignment
 	pidNode     map[string]int // PID name to topology node index, for costs
 	unmapped    int
+	// noOrigin counts the unmapped prefixes that have neither a PID nor
+	// a single origin AS, such as those whose path ends in an AS_SET.
+	noOrigin int
 }
 
 // assignPIDs groups the prefixes of every source into PIDs by the rule of
@@ -140,6 +143,9 @@ func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
 			pid, ok := a.pidFor(e, rule, in, nodeByASN)
 			if !ok {
 				a.unmapped++
+				if e.ASN == 0 {
+					a.noOrigin++
+				}
 				continue
 			}
 			a.add(e.Prefix, pid)

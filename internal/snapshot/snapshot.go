@@ -70,8 +70,12 @@ type Snapshot struct {
 type Stats struct {
 	TopologyNodes, TopologyLinks int
 	PrefixesRead                 int
-	PrefixesUnmapped             int // prefixes whose origin AS matched no PID
-	PIDs, Prefixes               int
+	PrefixesUnmapped             int // prefixes that went to no PID
+	// PrefixesNoOriginAS counts the unmapped prefixes that have no PID
+	// and no single origin AS, such as those whose AS path ends in an
+	// AS_SET (RFC 4271, Section 5.1.2) or is empty.
+	PrefixesNoOriginAS int
+	PIDs, Prefixes     int
 	// PIDsWithoutCosts counts the PIDs that no cost map covers: PIDs
 	// without a topology node, or all PIDs when no metric has costs. A
 	// default PID without a default node is not counted.
@@ -172,12 +176,13 @@ func BuildLive(def *netdef.Definition, live Live) (*Snapshot, error) {
 		return nil, err
 	}
 	s.Stats = Stats{
-		PrefixesRead:     in.prefixCount,
-		PrefixesUnmapped: asg.unmapped,
-		PIDs:             s.NetworkMap.Len(),
-		Prefixes:         s.NetworkMap.PrefixCount(),
-		PIDsWithoutCosts: s.pidsWithoutCosts(),
-		Measured:         s.measureStats(def),
+		PrefixesRead:       in.prefixCount,
+		PrefixesUnmapped:   asg.unmapped,
+		PrefixesNoOriginAS: asg.noOrigin,
+		PIDs:               s.NetworkMap.Len(),
+		Prefixes:           s.NetworkMap.PrefixCount(),
+		PIDsWithoutCosts:   s.pidsWithoutCosts(),
+		Measured:           s.measureStats(def),
 	}
 	if in.graph != nil {
 		s.Stats.TopologyNodes, s.Stats.TopologyLinks = len(in.graph.Nodes), len(in.graph.Links)
