@@ -113,6 +113,9 @@ func (s *Datastore) Merge(_ context.Context, path string, body []byte) error {
 		if err != nil {
 			return err
 		}
+		if ps := bodyDuplicates(val, steps); len(ps) > 0 {
+			return &restconf.ValidationError{Problems: ps}
+		}
 		n, _, _ := locate(top, steps)
 		if n == nil {
 			return fmt.Errorf("%w: %s", ErrNotFound, path)

@@ -382,3 +382,44 @@ func TestStartBuildErrorLine(t *testing.T) {
 		t.Errorf("Build = %v, want it to start with %s", err, want)
 	}
 }
+
+// TestDatastoreMergeRejectsDuplicates checks that a PATCH body with two
+// entries of one key or a repeated leaf-list value is rejected, as PUT
+// rejects it.
+func TestDatastoreMergeRejectsDuplicates(t *testing.T) {
+	_, ds, file := serve(t)
+	before, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, body, wantPath string
+	}{
+		{"list entries", "ietf-alto:alto/alto-server", `{"ietf-alto:alto-server": {"cost-type": [
+		  {"cost-type-name": "x", "cost-mode": "numerical", "cost-metric": "hopcount"},
+		  {"cost-type-name": "x", "cost-mode": "ordinal", "cost-metric": "hopcount"}]}}`,
+			"/ietf-alto:alto/alto-server/cost-type[cost-type-name='x']"},
+		{"leaf-list values", "ietf-alto:alto/alto-server/resource=routing-cost-map", `{"ietf-alto:resource": [{"resource-id": "routing-cost-map",
+		  "alto-costmap-params": {"cost-type-name": ["num-routing", "num-routing"]}}]}`,
+			"/ietf-alto:alto/alto-server/resource[resource-id='routing-cost-map']/alto-costmap-params/cost-type-name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ds.Merge(context.Background(), tc.path, []byte(tc.body))
+			var ve *restconf.ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+				t.Fatalf("Merge = %v, want a ValidationError", err)
+			}
+			if p := ve.Problems[0]; p.Tag != "operation-failed" || p.Path != tc.wantPath {
+				t.Errorf("problem = %+v, want operation-failed at %s", p, tc.wantPath)
+			}
+		})
+	}
+	after, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Error("a rejected PATCH rewrote the configuration file")
+	}
+}
