@@ -147,3 +147,32 @@ func TestAccessMapping(t *testing.T) {
 		}
 	}
 }
+
+// TestDocExample checks that the example of docs/configuration.md is the
+// test configuration, which the datastore tests serve, and that it names
+// the topology file the page tells the reader to fetch.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "## Example")
+	if !ok {
+		t.Fatal("docs/configuration.md has no Example section")
+	}
+	_, block, ok := strings.Cut(after, "```json\n")
+	if !ok {
+		t.Fatal("the Example section has no JSON block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	want, err := os.ReadFile("testdata/abilene.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(block) != strings.TrimSpace(string(want)) {
+		t.Error("the example in docs/configuration.md differs from testdata/abilene.json")
+	}
+	if !strings.Contains(block, `"path": "Abilene.graphml"`) || !strings.Contains(after, "graphml/Abilene.graphml") {
+		t.Error("the example does not say where Abilene.graphml comes from")
+	}
+}
