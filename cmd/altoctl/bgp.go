@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -53,8 +54,15 @@ ended. With --json, print the reply.`,
 
 func (a *app) printBGPPeers(ctx context.Context, c *restconfClient) error {
 	body, err := c.do(ctx, http.MethodGet, bgp.PeersPath, nil)
-	if err != nil {
-		return fmt.Errorf("reading the BGP peers (is a bgp section configured?): %w", err)
+	var rcErr *restconfError
+	var unreachable *unreachableError
+	switch {
+	case errors.As(err, &unreachable):
+		return err
+	case errors.As(err, &rcErr) && rcErr.status == http.StatusNotFound:
+		return fmt.Errorf("this altod has no bgp section: %s answered HTTP 404; add a bgp section to the definition and restart altod", bgp.PeersPath)
+	case err != nil:
+		return fmt.Errorf("reading the BGP peers: %w", err)
 	}
 	if a.jsonOutput {
 		return printJSON(a.stdout, body)

@@ -96,3 +96,44 @@ func TestBGPReplayAndPeers(t *testing.T) {
 }
 
 func noEnv(string) string { return "" }
+
+func TestBGPPeersErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	path := filepath.Join(t.TempDir(), "network.yaml")
+	if err := os.WriteFile(path, []byte("network-map: {pids: group, default-pid: rest}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := daemon.Start(daemon.Config{
+		Definition: path, Listen: "127.0.0.1:0", ManagementListen: "127.0.0.1:0", ReloadInterval: -1,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Shutdown(context.Background()) })
+	tests := []struct {
+		name, management, want, notWant string
+	}{
+		{"listener down", closed, "altoctl: cannot reach the management listener (check --management)", "--server"},
+		{"no bgp section", "http://" + d.ManagementAddr().String(), "altoctl: this altod has no bgp section", "RESTCONF"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), []string{"bgp", "peers", "--management", tc.management}, &out, &errOut, noEnv); code == 0 {
+				t.Fatalf("bgp peers succeeded: %s", out.String())
+			}
+			if !strings.HasPrefix(errOut.String(), tc.want) {
+				t.Errorf("stderr %q does not start with %q", errOut.String(), tc.want)
+			}
+			if strings.Contains(errOut.String(), tc.notWant) {
+				t.Errorf("stderr %q mentions %q", errOut.String(), tc.notWant)
+			}
+		})
+	}
+}

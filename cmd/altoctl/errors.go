@@ -55,7 +55,10 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 func (a *app) describe(err error) string {
 	var altoErr *alto.Error
 	var urlErr *url.Error
+	var unreachable *unreachableError
 	switch {
+	case errors.As(err, &unreachable):
+		return err.Error()
 	case errors.As(err, &altoErr):
 		return "server rejected the request: " + formatALTOError(altoErr)
 	case errors.Is(err, context.DeadlineExceeded):

@@ -108,7 +108,7 @@ func (c *restconfClient) do(ctx context.Context, method, path string, body io.Re
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the management listener (check --management): %w", err)
+		return nil, &unreachableError{err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxRESTCONFBody))
@@ -122,3 +122,14 @@ func (c *restconfClient) do(ctx context.Context, method, path string, body io.Re
 	}
 	return data, nil
 }
+
+// unreachableError is a request that got no reply from the management
+// listener. Its message is complete: describe adds no hint about
+// --server to it.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("cannot reach the management listener (check --management): %v", e.err)
+}
+
+func (e *unreachableError) Unwrap() error { return e.err }
