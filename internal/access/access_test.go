@@ -145,23 +145,32 @@ func TestAuthenticate(t *testing.T) {
 			if tc.cert != nil {
 				r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{tc.cert.Leaf}}
 			}
-			id, err := f.policy.Authenticate(r)
-			if tc.wantErr {
-				if !errors.Is(err, access.ErrBadCredentials) {
-					t.Fatalf("err = %v, want ErrBadCredentials", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if id.ClientID != tc.wantID {
-				t.Errorf("client = %q, want %q", id.ClientID, tc.wantID)
-			}
-			if !slices.Equal(id.Roles, tc.wantRoles) {
-				t.Errorf("roles = %v, want %v", id.Roles, tc.wantRoles)
+			// The second pass answers from the certificate cache.
+			for range 2 {
+				checkIdentity(t, f.policy, r, tc.wantErr, tc.wantID, tc.wantRoles)
 			}
 		})
+	}
+}
+
+// checkIdentity authenticates r and compares the result.
+func checkIdentity(t *testing.T, p *access.Policy, r *http.Request, wantErr bool, wantID string, wantRoles []string) {
+	t.Helper()
+	id, err := p.Authenticate(r)
+	if wantErr {
+		if !errors.Is(err, access.ErrBadCredentials) {
+			t.Fatalf("err = %v, want ErrBadCredentials", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.ClientID != wantID {
+		t.Errorf("client = %q, want %q", id.ClientID, wantID)
+	}
+	if !slices.Equal(id.Roles, wantRoles) {
+		t.Errorf("roles = %v, want %v", id.Roles, wantRoles)
 	}
 }
 

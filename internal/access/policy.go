@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -43,6 +44,8 @@ type Policy struct {
 	cacheKey []byte
 	mu       sync.Mutex          // guards cache
 	cache    map[[32]byte]string // HMAC of verified credentials to client ID
+
+	chains chainCache // certificate chain results
 }
 
 // certClient is a client authenticated by TLS certificate.
@@ -319,37 +322,57 @@ func (p *Policy) authBearer(token string) (Identity, error) {
 
 // authCertificate returns the first certificate client that the chain
 // matches. The TLS handshake has already proved that the peer holds the
-// leaf's private key.
+// leaf's private key. Results are cached per chain until the first
+// certificate of a verified chain expires.
 func (p *Policy) authCertificate(chain []*x509.Certificate) (string, bool) {
+	key := chainKey(chain)
+	now := time.Now()
+	if r, ok := p.chains.get(key, now); ok {
+		return r.id, r.id != ""
+	}
+	r := p.matchCertificate(chain, now)
+	p.chains.put(key, r)
+	return r.id, r.id != ""
+}
+
+// matchCertificate verifies the chain against each certificate client
+// in turn.
+func (p *Policy) matchCertificate(chain []*x509.Certificate, now time.Time) chainResult {
 	leaf := chain[0]
 	sum := sha256.Sum256(leaf.Raw)
 	for _, cc := range p.certs {
 		if cc.pin != nil && *cc.pin != sum {
 			continue
 		}
-		if cc.roots != nil && !verifies(leaf, chain[1:], cc.roots, cc.id, cc.pin != nil) {
-			continue
+		until := leaf.NotAfter
+		if cc.roots != nil {
+			chains, ok := verifies(leaf, chain[1:], cc.roots, cc.id, cc.pin != nil, now)
+			if !ok {
+				continue
+			}
+			until = expiry(chains, leaf)
 		}
-		return cc.id, true
+		return chainResult{id: cc.id, until: until}
 	}
-	return "", false
+	return chainResult{until: now.Add(unmatchedTTL)}
 }
 
-// verifies reports whether leaf chains to roots for client use and,
-// unless the certificate is pinned, names the client in its subject
-// common name or a DNS name.
-func verifies(leaf *x509.Certificate, rest []*x509.Certificate, roots *x509.CertPool, id string, pinned bool) bool {
+// verifies reports whether leaf chains to roots for client use at now
+// and, unless the certificate is pinned, names the client in its
+// subject common name or a DNS name. It returns the verified chains.
+func verifies(leaf *x509.Certificate, rest []*x509.Certificate, roots *x509.CertPool, id string, pinned bool, now time.Time) ([][]*x509.Certificate, bool) {
 	inter := x509.NewCertPool()
 	for _, c := range rest {
 		inter.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{
+	chains, err := leaf.Verify(x509.VerifyOptions{
 		Roots:         roots,
 		Intermediates: inter,
+		CurrentTime:   now,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
 	if err != nil {
-		return false
+		return nil, false
 	}
-	return pinned || leaf.Subject.CommonName == id || slices.Contains(leaf.DNSNames, id)
+	return chains, pinned || leaf.Subject.CommonName == id || slices.Contains(leaf.DNSNames, id)
 }

@@ -53,6 +53,7 @@ resources:
 // accessServer is a TLS server with the access definition and clients
 // of each kind.
 type accessServer struct {
+	d                        *daemon.Daemon
 	reg                      *metrics.Registry
 	origin                   string
 	anonymous, withCert      *http.Client
@@ -94,6 +95,7 @@ func startAccessServer(t *testing.T) *accessServer {
 	cfg.Transport.CertFile, cfg.Transport.KeyFile = serverCert.CertFile, serverCert.KeyFile
 	d := alttest.StartConfig(t, cfg)
 	s := &accessServer{
+		d:            d,
 		reg:          reg,
 		origin:       strings.TrimSuffix(d.IRDURL(), "/directory"),
 		anonymous:    testcert.H1Client(t, serverCert.Pool()),
