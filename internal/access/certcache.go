@@ -3,6 +3,7 @@ package access
 import (
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/binary"
 	"sync"
 	"time"
 )
@@ -34,12 +35,9 @@ type chainCache struct {
 // chainKey digests the leaf and intermediates that the peer sent.
 func chainKey(chain []*x509.Certificate) [32]byte {
 	h := sha256.New()
-	for _, c := range chain {
-		var n [4]byte
-		l := len(c.Raw)
-		n[0], n[1], n[2], n[3] = byte(l>>24), byte(l>>16), byte(l>>8), byte(l)
-		h.Write(n[:])
-		h.Write(c.Raw)
+	for _, cert := range chain {
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(cert.Raw))))
+		h.Write(cert.Raw)
 	}
 	var key [32]byte
 	h.Sum(key[:0])
