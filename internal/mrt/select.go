@@ -1,8 +1,11 @@
 package mrt
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/goalto/goalto/internal/prefixes"
 )
@@ -79,7 +82,45 @@ func LoadTable(path string, sel Selector) (*prefixes.Table, error) {
 	}
 	entries := rib.Entries(sel)
 	if len(entries) == 0 {
-		return nil, fmt.Errorf("%s: no IPv4 or IPv6 unicast route in the MRT file matches the peer selection", path)
+		return nil, fmt.Errorf("%s: no IPv4 or IPv6 unicast route in the MRT file matches the peer selection%s", path, rib.peerList(maxListedPeers))
 	}
 	return &prefixes.Table{File: path, Entries: entries}, nil
+}
+
+// maxListedPeers is how many peers an error about the peer selection
+// lists.
+const maxListedPeers = 20
+
+// peerList returns the peers that have routes in the dump, those with
+// the most routes first, at most limit of them, as text to append to an
+// error, such as "; the dump's peers with routes: 203.0.113.1 as 64500
+// (9072 routes)", or "" when no peer has routes.
+func (r *RIB) peerList(limit int) string {
+	counts := make([]int, len(r.Peers))
+	for _, routes := range r.routes {
+		for _, route := range routes {
+			counts[route.Peer]++
+		}
+	}
+	var order []int
+	for i, n := range counts {
+		if n > 0 {
+			order = append(order, i)
+		}
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(counts[b], counts[a]) })
+	total := len(order)
+	order = order[:min(limit, total)]
+	parts := make([]string, len(order))
+	for k, i := range order {
+		parts[k] = fmt.Sprintf("%s as %d (%d routes)", r.Peers[i].Addr, r.Peers[i].AS, counts[i])
+	}
+	more := ""
+	if total > len(order) {
+		more = fmt.Sprintf(" and %d more", total-len(order))
+	}
+	return fmt.Sprintf("; the %d peers with routes in the dump, most routes first: %s%s", total, strings.Join(parts, ", "), more)
 }
