@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 
 	"github.com/spf13/cobra"
@@ -145,30 +146,35 @@ func compareNetworkMaps(o, n *alto.NetworkMap) []mapChange {
 	}
 	sort.Slice(prefixes, func(i, j int) bool { return prefixes[i].Compare(prefixes[j]) < 0 })
 	for _, p := range prefixes {
-		was, inOld := oldPIDs[p]
-		is, inNew := newPIDs[p]
-		switch {
-		case !inNew:
-			out = append(out, mapChange{Change: changeRemoved, Kind: "prefix", Key: p.String(), Old: was})
-		case !inOld:
-			out = append(out, mapChange{Change: changeAdded, Kind: "prefix", Key: p.String(), New: is})
-		case was != is:
-			out = append(out, mapChange{Change: changeMoved, Kind: "prefix", Key: p.String(), Old: was, New: is})
+		was, is := oldPIDs[p], newPIDs[p]
+		if len(was) == 1 && len(is) == 1 && was[0] != is[0] {
+			out = append(out, mapChange{Change: changeMoved, Kind: "prefix", Key: p.String(), Old: was[0], New: is[0]})
+			continue
+		}
+		for _, pid := range was {
+			if !slices.Contains(is, pid) {
+				out = append(out, mapChange{Change: changeRemoved, Kind: "prefix", Key: p.String(), Old: pid})
+			}
+		}
+		for _, pid := range is {
+			if !slices.Contains(was, pid) {
+				out = append(out, mapChange{Change: changeAdded, Kind: "prefix", Key: p.String(), New: pid})
+			}
 		}
 	}
 	return out
 }
 
-// prefixPIDs maps each canonical prefix of a network map to its PID. A
-// prefix listed in two PIDs, which lint reports, keeps the first PID in
-// sorted order.
-func prefixPIDs(m *alto.NetworkMap) map[netip.Prefix]string {
-	out := map[netip.Prefix]string{}
+// prefixPIDs maps each canonical prefix of a network map to its PIDs, in
+// sorted order. A prefix in two PIDs, which lint reports, has both, so
+// that a change to either is listed.
+func prefixPIDs(m *alto.NetworkMap) map[netip.Prefix][]string {
+	out := map[netip.Prefix][]string{}
 	for _, pid := range sortedKeys(m.NetworkMap) {
 		for _, prefixes := range m.NetworkMap[pid] {
 			for _, p := range prefixes {
-				if _, ok := out[p.Masked()]; !ok {
-					out[p.Masked()] = pid
+				if !slices.Contains(out[p.Masked()], pid) {
+					out[p.Masked()] = append(out[p.Masked()], pid)
 				}
 			}
 		}

@@ -14,7 +14,7 @@ func TestDiffNetworkMaps(t *testing.T) {
 	paths := writeMaps(t, map[string]string{
 		"old.json": `{"meta": {"vtag": {"resource-id": "net", "tag": "1"}}, "network-map": {
 			"A": {"ipv4": ["192.0.2.0/25", "198.51.100.0/24"]},
-			"B": {"ipv4": ["192.0.2.128/25"]},
+			"B": {"ipv4": ["192.0.2.128/25", "192.0.2.0/25"]},
 			"OLD": {"ipv6": ["2001:db8::/32"]}}}`,
 		"new.json": `{"meta": {"vtag": {"resource-id": "net", "tag": "2"}}, "network-map": {
 			"A": {"ipv4": ["192.0.2.0/25"]},
@@ -32,6 +32,7 @@ func TestDiffNetworkMaps(t *testing.T) {
 	want := []mapChange{
 		{Change: "removed", Kind: "pid", Key: "OLD"},
 		{Change: "added", Kind: "pid", Key: "NEW"},
+		{Change: "removed", Kind: "prefix", Key: "192.0.2.0/25", Old: "B"},
 		{Change: "moved", Kind: "prefix", Key: "198.51.100.0/24", Old: "A", New: "B"},
 		{Change: "added", Kind: "prefix", Key: "203.0.113.0/24", New: "B"},
 		{Change: "removed", Kind: "prefix", Key: "2001:db8::/32", Old: "OLD"},

@@ -53,7 +53,7 @@ unreachable or isolated PIDs, non-positive and asymmetric costs.
 
 Maps come from files or URLs (--network-map, --cost-map); without
 --network-map, from the server (--server): its default network map and
-every cost map that uses it. Each finding names its source and a JSON
+every cost map that uses it. --cost-map needs --network-map. Each finding names its source and a JSON
 pointer (RFC 6901) into it. The exit status is 1 when a finding is an
 error, 0 when there are only warnings or none.`,
 		Example: "  altoctl lint --network-map net.json --cost-map routing.json\n  altoctl lint --server http://127.0.0.1:8181/directory",
@@ -76,7 +76,7 @@ error, 0 when there are only warnings or none.`,
 		}),
 	}
 	cmd.Flags().StringVar(&netSrc, "network-map", "", "`file or URL` of the network map; default: the server's default network map")
-	cmd.Flags().StringArrayVar(&costSrcs, "cost-map", nil, "`file or URL` of a cost map of the network map; repeat for more; default with the server's network map: every cost map that uses it")
+	cmd.Flags().StringArrayVar(&costSrcs, "cost-map", nil, "`file or URL` of a cost map of the network map given with --network-map; repeat for more; without --network-map, every cost map of the server that uses its default network map")
 	return cmd
 }
 
@@ -184,6 +184,9 @@ func lintPrefixes(src string, m *alto.NetworkMap) []finding {
 				p = p.Masked()
 				if o, dup := owners[p]; dup && o.pid != pid {
 					out = append(out, finding{severityError, src, at, fmt.Sprintf("prefix %s is also in PID %q (%s): an address in it maps to either PID", p, o.pid, pointer("network-map", o.pid, o.addrType, strconv.Itoa(o.index)))})
+					continue
+				} else if dup {
+					out = append(out, finding{severityWarning, src, at, fmt.Sprintf("prefix %s is listed twice in PID %q (%s)", p, pid, pointer("network-map", o.pid, o.addrType, strconv.Itoa(o.index)))})
 					continue
 				}
 				owners[p] = prefixOwner{pid, addrType, i}

@@ -29,7 +29,7 @@ const lintNetworkMapText = `{"meta": {"vtag": {"resource-id": "net", "tag": "v1"
   "B": {"ipv4": ["192.0.2.0/25", "198.51.100.0/24"]},
   "C": {"ipv4": ["198.51.100.128/25"]},
   "D": {},
-  "E": {"ipv4": ["203.0.113.1/24"]}
+  "E": {"ipv4": ["203.0.113.1/24", "203.0.113.0/24"]}
 }}`
 
 const lintCostMapText = `{"meta": {"dependent-vtags": [{"resource-id": "net", "tag": "v0"}],
@@ -56,6 +56,7 @@ func TestLintFindings(t *testing.T) {
 		{"nested prefix", "warning", "net.json", "/network-map/C/ipv4/0", `inside 198.51.100.0/24 of PID "B"`},
 		{"no prefixes", "warning", "net.json", "/network-map/D", "has no prefixes"},
 		{"host bits", "warning", "net.json", "/network-map/E/ipv4/0", "host bits set"},
+		{"prefix twice in one PID", "warning", "net.json", "/network-map/E/ipv4/1", `listed twice in PID "E"`},
 		{"no default", "warning", "net.json", "/network-map", "no PID has 0.0.0.0/0"},
 		{"isolated empty PID", "warning", "net.json", "/network-map/D", "isolated"},
 		{"isolated PID", "warning", "net.json", "/network-map/E", "isolated"},

@@ -467,6 +467,10 @@ func TestUnreachableServer(t *testing.T) {
 	if !strings.HasPrefix(res.stderr, "altoctl: cannot reach the ALTO server") {
 		t.Errorf("stderr = %q", res.stderr)
 	}
+	res = runCLI(t, nil, "stats", "--management", "http://"+addr)
+	if res.code != exitFailure || !strings.HasPrefix(res.stderr, "altoctl: cannot reach the management listener (check --management)") {
+		t.Errorf("stats: exit %d, stderr = %q", res.code, res.stderr)
+	}
 }
 
 func TestTimeout(t *testing.T) {
