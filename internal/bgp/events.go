@@ -106,16 +106,20 @@ func (s *Speaker) onPeerEvent(ev *apiutil.WatchEventMessage_PeerEvent, t time.Ti
 	wasUp := info.state == "established"
 	info.state, info.since = state, t
 	info.transitions++
+	routes := 0
 	if wasUp {
 		info.lastError = st.DisconnectMessage
+		routes = s.rib.routesOf(addr)
 	}
 	s.mu.Unlock()
 
 	switch {
 	case state == "established":
 		s.logger.Info("BGP session established", "peer", addr.String(), "peer_as", st.PeerASN)
+	case wasUp && routes == 0:
+		s.logger.Warn("BGP session down; the peer had no routes, so the network map does not change", "peer", addr.String(), "peer_as", st.PeerASN, "reason", st.DisconnectMessage)
 	case wasUp:
-		s.logger.Warn("BGP session down; its routes stay in use for the hold time", "peer", addr.String(), "peer_as", st.PeerASN, "reason", st.DisconnectMessage, "hold_time", time.Duration(s.cfg.HoldTime).String())
+		s.logger.Warn("BGP session down; its routes stay in use for the hold time", "peer", addr.String(), "peer_as", st.PeerASN, "reason", st.DisconnectMessage, "routes", routes, "hold_time", time.Duration(s.cfg.HoldTime).String())
 	default:
 		s.logger.Debug("BGP session state", "peer", addr.String(), "state", state)
 	}

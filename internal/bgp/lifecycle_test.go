@@ -63,6 +63,26 @@ func TestPeerLossPastHoldTime(t *testing.T) {
 	}
 }
 
+func TestPeerLossWithoutRoutes(t *testing.T) {
+	_, rs := smallTable(t, 1) // the peer announces nothing
+	peer := startTestPeer(t, "127.0.0.1", "10.255.0.2")
+	a := startAltod(t, rs.definition("5s", peer))
+	a.waitForPeer(t, true)
+	peer.stop()
+	a.waitForPeer(t, false)
+	const want = "BGP session down; the peer had no routes"
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(a.logs.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log has no line with %q:\n%s", want, a.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Contains(a.logs.String(), "stay in use") {
+		t.Errorf("the log says the routes of a peer without routes stay in use:\n%s", a.logs.String())
+	}
+}
+
 func mustMap(t *testing.T, a *altod) map[netip.Prefix]string {
 	t.Helper()
 	m, _ := a.networkMap(t)

@@ -79,6 +79,22 @@ func (r *rib) heldBy() map[netip.Addr]int {
 	return out
 }
 
+// routesOf counts the best and held routes of a peer.
+func (r *rib) routesOf(peer netip.Addr) int {
+	n := 0
+	for _, rt := range r.best {
+		if rt.peer == peer {
+			n++
+		}
+	}
+	for _, h := range r.held {
+		if h.peer == peer {
+			n++
+		}
+	}
+	return n
+}
+
 // entries applies the rules to the best and held routes, in prefix
 // order. A prefix that no rule matches goes to defaultPID, or, when that
 // is empty, carries only its origin AS for the network map's own rule.
