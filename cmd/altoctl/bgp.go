@@ -30,7 +30,8 @@ func newBGPPeersCommand(a *app, getenv func(string) string) *cobra.Command {
 		Short: "Print the BGP peers of altod's speaker and their session state",
 		Long: `Read ` + bgp.PeersPath + ` from altod's management listener (--management) and
 print one row per configured BGP peer: address, AS, session state and
-since when, state transitions, prefixes received, routes held after the
+since when, state transitions, NLRIs received (unicast prefixes,
+ignored default routes and BGP-LS NLRIs alike), routes held after the
 session went down, UPDATE messages received, and why the last session
 ended. With --json, print the reply.`,
 		Args: cobra.NoArgs,

@@ -38,7 +38,9 @@ type PeerStatus struct {
 	Since time.Time `json:"since,omitzero"`
 	// Transitions counts the state changes since the speaker started.
 	Transitions uint64 `json:"transitions"`
-	// Received counts the prefixes in the peer's Adj-RIB-In.
+	// Received counts the NLRIs in the peer's Adj-RIB-In over all its
+	// families: unicast prefixes, default routes (which the network map
+	// ignores) and BGP-LS NLRIs alike.
 	Received uint64 `json:"received"`
 	// Held counts the routes of the peer that stay in use after its
 	// session went down, until the hold time ends.
