@@ -29,6 +29,9 @@ const (
 	// ReasonConnections is reported by the transport through
 	// NoteRejection, for connections over a connection limit.
 	ReasonConnections = "connections"
+	// ReasonUpdateStreams is reported by the update stream service
+	// through NoteRejection, for a stream over a limit on open streams.
+	ReasonUpdateStreams = "update_streams"
 )
 
 // NoteRejection counts and logs, rate-limited, a rejection made outside

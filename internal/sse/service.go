@@ -122,6 +122,9 @@ type Service struct {
 	counter  atomic.Uint64 // numbers streams in logs
 	failures atomic.Uint64 // control requests for unknown streams
 	rejected atomic.Uint64 // stream requests over the limits
+	// noteRejection counts a stream over a limit among the rejections of
+	// the server handler; nil when the service has no handler.
+	noteRejection func(reason, msg string)
 
 	mu        sync.Mutex         // guards the following fields
 	streams   map[string]*stream // by control ID
@@ -144,6 +147,7 @@ func NewRegistrar(cfg Config) func(h *server.Handler, e *updates.Engine, logger 
 	return func(h *server.Handler, e *updates.Engine, logger *slog.Logger) {
 		s := New(cfg, e, h.Snapshot, logger)
 		s.SetEvaluator(h.Evaluate)
+		s.noteRejection = h.NoteRejection
 		if cfg.Registered != nil {
 			cfg.Registered(s)
 		}
@@ -214,6 +218,9 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 	if err != nil {
 		if n := s.rejected.Add(1); n == 1 || n%100 == 0 {
 			s.logger.Warn("update stream rejected", s.clientAttrs(r, "resource", res.ID, "err", err, "count", n)...)
+		}
+		if s.noteRejection != nil {
+			s.noteRejection(server.ReasonUpdateStreams, "update stream rejected: over a limit on open streams")
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 		server.PlainError(w, http.StatusServiceUnavailable, err.Error())

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/sse"
 )
 
@@ -491,6 +492,9 @@ func TestStreamLimits(t *testing.T) {
 			}
 			if resp.Header.Get("Retry-After") == "" {
 				t.Errorf("no Retry-After header")
+			}
+			if got := srv.d.Handler().Rejections()[server.ReasonUpdateStreams]; got != 1 {
+				t.Errorf("%d rejections counted as %s, want 1", got, server.ReasonUpdateStreams)
 			}
 
 			sc.apply(sc.next())
