@@ -68,8 +68,18 @@ type EndpointFilter struct {
 // DecodeNetworkMapFilter decodes and validates a filtered network map
 // request. Unknown fields are ignored (RFC 7285, Section 8.3.7).
 func DecodeNetworkMapFilter(body []byte) (*NetworkMapFilter, error) {
+	return DecodeNetworkMapFilterLimit(body, 0)
+}
+
+// DecodeNetworkMapFilterLimit is DecodeNetworkMapFilter that rejects a
+// pids list of more than maxPIDs entries (no limit when maxPIDs <= 0)
+// before it decodes any entry.
+func DecodeNetworkMapFilterLimit(body []byte, maxPIDs int) (*NetworkMapFilter, error) {
 	o, err := decodeObject(body)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.checkLength("pids", maxPIDs); err != nil {
 		return nil, err
 	}
 	var req NetworkMapFilter
@@ -107,6 +117,13 @@ func DecodeNetworkMapFilter(body []byte) (*NetworkMapFilter, error) {
 // The cost type is checked for presence and form only: whether the
 // resource offers it is for the server to decide.
 func DecodeCostMapFilter(body []byte) (*CostMapFilter, error) {
+	return DecodeCostMapFilterLimit(body, 0)
+}
+
+// DecodeCostMapFilterLimit is DecodeCostMapFilter that rejects a srcs or
+// dsts list of more than maxPIDs entries (no limit when maxPIDs <= 0)
+// before it decodes any entry.
+func DecodeCostMapFilterLimit(body []byte, maxPIDs int) (*CostMapFilter, error) {
 	o, err := decodeObject(body)
 	if err != nil {
 		return nil, err
@@ -128,6 +145,11 @@ func DecodeCostMapFilter(body []byte) (*CostMapFilter, error) {
 			return nil, err
 		}
 		return &req, nil
+	}
+	for _, name := range []string{"srcs", "dsts"} {
+		if err := pids.checkLength(name, maxPIDs); err != nil {
+			return nil, err
+		}
 	}
 	req.PIDs = &PIDFilter{}
 	for _, side := range []struct {

@@ -24,12 +24,7 @@ type query struct {
 }
 
 func (q *query) tooMany(field string, n, max int) error {
-	return &alto.Error{
-		Code:    alto.ErrInvalidFieldValue,
-		Field:   field,
-		Value:   strconv.Itoa(n),
-		Message: fmt.Sprintf("the list has %d entries; this server accepts at most %d", n, max),
-	}
+	return alto.NewTooMany(field, n, max)
 }
 
 // pidIndices returns the network map indices of the named PIDs, all PIDs
@@ -58,7 +53,7 @@ func (q *query) pidIndices(field string, names []string) ([]int, error) {
 
 // filteredNetworkMap serves RFC 7285, Section 11.3.1.
 func (q *query) filteredNetworkMap(body []byte) ([]byte, error) {
-	req, err := alto.DecodeNetworkMapFilter(body)
+	req, err := alto.DecodeNetworkMapFilterLimit(body, q.h.limits.MaxPIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +109,7 @@ func (q *query) checkConstraints(cs []alto.Constraint) error {
 
 // filteredCostMap serves RFC 7285, Section 11.3.2.
 func (q *query) filteredCostMap(body []byte) ([]byte, error) {
-	req, err := alto.DecodeCostMapFilter(body)
+	req, err := alto.DecodeCostMapFilterLimit(body, q.h.limits.MaxPIDs)
 	if err != nil {
 		return nil, err
 	}
