@@ -1,6 +1,7 @@
 package alto
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 )
@@ -23,10 +24,45 @@ func (o object) checkLength(name string, limit int) error {
 	if !ok || limit <= 0 || JSONKind(raw) != "array" {
 		return nil
 	}
-	if n := countElements(raw); n > limit {
+	if countElements(raw) <= limit {
+		return nil
+	}
+	// Duplicates count once, so count the distinct entries. A list with
+	// escapes or non-strings goes to the full decoder instead.
+	if n, ok := countDistinct(raw); ok && n > limit {
 		return NewTooMany(o.fieldPath(name), n, limit)
 	}
 	return nil
+}
+
+// countDistinct counts the distinct strings of a validated JSON array of
+// strings without escapes. It reports false for any other array.
+func countDistinct(raw []byte) (int, bool) {
+	seen := map[string]struct{}{}
+	rest := bytes.TrimSpace(raw)
+	rest = bytes.TrimSpace(rest[1 : len(rest)-1])
+	for len(rest) > 0 {
+		if rest[0] != '"' {
+			return 0, false
+		}
+		end := bytes.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return 0, false
+		}
+		entry := rest[1 : end+1]
+		if bytes.IndexByte(entry, '\\') >= 0 {
+			return 0, false
+		}
+		seen[string(entry)] = struct{}{}
+		rest = bytes.TrimSpace(rest[end+2:])
+		if len(rest) > 0 {
+			if rest[0] != ',' {
+				return 0, false
+			}
+			rest = bytes.TrimSpace(rest[1:])
+		}
+	}
+	return len(seen), true
 }
 
 // countElements counts the entries of a JSON array that encoding/json

@@ -2,6 +2,7 @@ package alto
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,11 @@ func TestCountElements(t *testing.T) {
 
 func TestDecodeLimit(t *testing.T) {
 	list := func(n int) string {
-		return `["` + strings.Repeat(`p", "`, n-1) + `p"]`
+		names := make([]string, n)
+		for i := range names {
+			names[i] = `"p` + strconv.Itoa(i) + `"`
+		}
+		return "[" + strings.Join(names, ", ") + "]"
 	}
 	const costType = `"cost-type": {"cost-mode": "numerical", "cost-metric": "routingcost"}`
 	tests := []struct {
@@ -52,8 +57,16 @@ func TestDecodeLimit(t *testing.T) {
 			_, err := DecodeCostMapFilterLimit([]byte(`{`+costType+`, "pids": {"srcs": [], "dsts": `+list(5)+`}}`), 3)
 			return err
 		}, "pids/dsts"},
+		{"duplicates count once", func() error {
+			_, err := DecodeNetworkMapFilterLimit([]byte(`{"pids": ["a", "b", "a", "b", "a"]}`), 2)
+			return err
+		}, ""},
+		{"escaped duplicates count once", func() error {
+			_, err := DecodeNetworkMapFilterLimit([]byte(`{"pids": ["a", "\u0061", "a", "b"]}`), 2)
+			return err
+		}, ""},
 		{"cost map without a limit", func() error {
-			_, err := DecodeCostMapFilter([]byte(`{`+costType+`, "pids": {"srcs": `+list(5)+`, "dsts": []}}`))
+			_, err := DecodeCostMapFilter([]byte(`{` + costType + `, "pids": {"srcs": ` + list(5) + `, "dsts": []}}`))
 			return err
 		}, ""},
 	}
