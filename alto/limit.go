@@ -17,8 +17,8 @@ func NewTooMany(field string, n, limit int) *Error {
 	}
 }
 
-// checkLength rejects member name when it is an array of more than
-// limit entries. Other kinds are left to the decoder's type checks.
+// checkLength rejects member name when it is an array of more than limit
+// distinct entries. Other kinds are left to the decoder's type checks.
 func (o object) checkLength(name string, limit int) error {
 	raw, ok := o.fields[name]
 	if !ok || limit <= 0 || JSONKind(raw) != "array" {
