@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,17 @@ type Datastore struct {
 	mu    sync.Mutex // guards the following fields and serialises changes
 	apply ApplyFunc
 	cur   *Config
+	// badEdit is why the file, edited by hand, failed to load at the last
+	// refresh; nil when it loaded.
+	badEdit error
+	logger  *slog.Logger
+}
+
+// SetLogger sets the logger of warnings; the default is slog.Default().
+func (s *Datastore) SetLogger(l *slog.Logger) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logger = l
 }
 
 // errStarting rejects changes before SetApply.
@@ -50,7 +62,7 @@ func NewDatastore(path string, apply ApplyFunc) (*Datastore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Datastore{apply: apply, cur: c}, nil
+	return &Datastore{apply: apply, cur: c, logger: slog.Default()}, nil
 }
 
 // SetApply sets the function that applies changes to the running
@@ -183,6 +195,10 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 		}
 		return fmt.Errorf("applying the configuration: %w", err)
 	}
+	if s.badEdit != nil {
+		s.logger.Warn("a RESTCONF change replaced a hand edit of the configuration file that failed to load",
+			"file", c.File, "err", s.badEdit)
+	}
 	s.cur = c
 	return nil
 }
@@ -192,7 +208,9 @@ func (s *Datastore) change(path string, edit func(top *yaml.Node, steps []step) 
 // A file that is no longer valid is ignored: the reload of the daemon
 // reports it, and the last valid configuration stays the base.
 func (s *Datastore) refreshLocked() {
-	if c, err := Load(s.cur.File); err == nil {
+	c, err := Load(s.cur.File)
+	s.badEdit = err
+	if err == nil {
 		s.cur = c
 	}
 }

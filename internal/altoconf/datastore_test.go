@@ -423,3 +423,22 @@ func TestDatastoreMergeRejectsDuplicates(t *testing.T) {
 		t.Error("a rejected PATCH rewrote the configuration file")
 	}
 }
+
+// TestDatastoreWarnsOverBadEdit checks that a change which replaces a
+// hand edit of the file that failed to load logs a warning naming the
+// file.
+func TestDatastoreWarnsOverBadEdit(t *testing.T) {
+	_, ds, file := serve(t)
+	var logs strings.Builder
+	ds.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+	if err := os.WriteFile(file, []byte(`{"ietf-alto:alto": {"alto-server": {"cost-type": 5}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := ds.Merge(context.Background(), "ietf-alto:alto/alto-server/resource=routing-cost-map", []byte(`{"ietf-alto:resource": [{"resource-id": "routing-cost-map", "description": "x"}]}`))
+	if err != nil {
+		t.Fatalf("Merge: %v", err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), file) {
+		t.Errorf("logs = %q, want a warning naming %s", logs.String(), file)
+	}
+}
