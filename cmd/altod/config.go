@@ -35,7 +35,14 @@ func configDatastore(cfg *daemon.Config) (*altoconf.Datastore, error) {
 	if cfg.ManagementListen == "" || cfg.Definition == "" || !altoconf.IsFile(cfg.Definition) {
 		return nil, nil
 	}
-	return altoconf.NewDatastore(cfg.Definition, nil)
+	ds, err := altoconf.NewDatastore(cfg.Definition, nil)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Logger != nil {
+		ds.SetLogger(cfg.Logger)
+	}
+	return ds, nil
 }
 
 // asRESTCONF returns ds as a restconf.Datastore, nil when ds is nil.
