@@ -37,8 +37,8 @@ type Datastore struct {
 	mu    sync.Mutex // guards the following fields and serialises changes
 	apply ApplyFunc
 	cur   *Config
-	// badEdit is why the file, edited by hand, failed to load at the last
-	// refresh; nil when it loaded.
+	// badEdit is the error of a hand-edited file that failed to load at
+	// the last refresh, or nil when it loaded.
 	badEdit error
 	logger  *slog.Logger
 }

@@ -19,8 +19,8 @@ const (
 	modGoalto = "goalto-alto"
 )
 
-// origin is where a field of the generated definition comes from, for
-// errors that netdef finds.
+// origin is the source node of a field of the generated definition,
+// used to locate the errors that netdef finds.
 type origin struct {
 	path string
 	line int

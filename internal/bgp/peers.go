@@ -15,13 +15,13 @@ import (
 // PeersPath is the path of the peer list on the management listener.
 const PeersPath = "/bgp/peers"
 
-// peerInfo is what the speaker records about a configured peer.
+// peerInfo is the speaker's record of a configured peer.
 type peerInfo struct {
 	conf        netdef.BGPPeer
 	state       string // lower-case RFC 4271 state name
 	since       time.Time
 	transitions uint64
-	lastError   string // why the last established session ended
+	lastError   string // reason the last established session ended
 }
 
 // PeerStatus is the state of one peer, as /bgp/peers and altoctl bgp
@@ -49,7 +49,7 @@ type PeerStatus struct {
 	// UPDATE messages among them.
 	MessagesReceived uint64 `json:"messages-received"`
 	UpdatesReceived  uint64 `json:"updates-received"`
-	// LastError is why the last established session ended.
+	// LastError is the reason the last established session ended.
 	LastError string `json:"last-error,omitempty"`
 }
 

@@ -67,7 +67,7 @@ type Speaker struct {
 	rules    []rule
 	handlers map[bgp.Family]FamilyHandler
 	cancel   context.CancelFunc
-	kick     chan struct{} // a route changed; buffered, so sends never wait
+	kick     chan struct{} // signal of a route change; noteChange never blocks on it
 	changed  chan struct{} // a version is ready; buffered
 	done     chan struct{} // closed when the publishing loop ends
 

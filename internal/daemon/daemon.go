@@ -133,8 +133,8 @@ type Daemon struct {
 
 // LoadDefinition reads the definition file, or returns the built-in
 // definition when path is empty. The file is a network definition or a
-// configuration in the ietf-alto YANG model (package altoconf), told
-// apart by the top-level member "ietf-alto:alto" of the latter.
+// configuration in the ietf-alto YANG model (package altoconf), which is
+// recognised by its top-level member "ietf-alto:alto".
 func LoadDefinition(path string) (*netdef.Definition, error) {
 	def, _, err := loadDefinition(path)
 	return def, err

@@ -11,8 +11,8 @@ import (
 // "ietf-alto:alto/alto-server/resource=my-map" (RFC 8040, Section 3.5.3).
 type Datastore interface {
 	// Get returns the data node at path as RFC 7951 JSON, its enclosing object
-	// included ({"ietf-alto:alto": {...}}); config=false asks for config and
-	// state, config=true for configuration only. A missing node is ErrNotFound.
+	// included ({"ietf-alto:alto": {...}}). With configOnly false it returns
+	// configuration and state, with configOnly true configuration only. A missing node is ErrNotFound.
 	Get(ctx context.Context, path string, configOnly bool) ([]byte, error)
 	// Replace validates the new value of the node at path whole and applies it
 	// atomically (PUT, RFC 8040, Section 4.5); on error nothing changes.
@@ -34,8 +34,8 @@ type Problem struct {
 	Message string // error-message: the rule broken, in words
 }
 
-// ValidationError is the error of a refused change; the RESTCONF layer
-// answers it with 400 and one error entry per problem.
+// ValidationError is the error of a rejected change. The RESTCONF layer
+// responds with one error entry per problem, each with the status of its tag.
 type ValidationError struct{ Problems []Problem }
 
 // Error joins the problems as "path: message" with "; ".

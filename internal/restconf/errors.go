@@ -52,8 +52,8 @@ func writeErrors(w http.ResponseWriter, errs ...*restError) {
 // tagStatus is the HTTP status of an error-tag, from the table of
 // RFC 8040, Section 7. missing-element, which that table lacks, is an
 // error in the request (RFC 6241, Appendix A). Of two statuses allowed,
-// operation-not-supported takes 501, since the server does not implement
-// what the request asks, and operation-failed takes 412.
+// operation-not-supported takes 501, because the server does not implement
+// the requested operation, and operation-failed takes 412.
 var tagStatus = map[string]int{
 	"in-use":                  http.StatusConflict,
 	"lock-denied":             http.StatusConflict,
@@ -66,8 +66,8 @@ var tagStatus = map[string]int{
 	"too-big":                 http.StatusRequestEntityTooLarge,
 }
 
-// statusOf returns the status of an error-tag: 400 Bad Request unless
-// tagStatus says otherwise.
+// statusOf returns the status of an error-tag: the one in tagStatus, or
+// 400 Bad Request for tags not listed there.
 func statusOf(tag string) int {
 	if st, ok := tagStatus[tag]; ok {
 		return st

@@ -94,7 +94,7 @@ func writeVersion(t *testing.T, dir string, version int) {
 	}
 }
 
-// request is one request of the mix and the media type of its answer.
+// request is one request of the mix and the media type of its response.
 type request struct {
 	method, path string
 	contentType  string // of the body; "" for GET
@@ -133,8 +133,8 @@ func requests() []request {
 }
 
 // checkRequest sends r and checks the status, the media type and the
-// version tags of the response. It reports whether the request got an
-// answer, so that a caller stops sending after a transport failure.
+// version tags of the response. It reports whether the request got a
+// response, so that a caller stops sending after a transport failure.
 func checkRequest(t *testing.T, hc *http.Client, base string, r request, tags *tagLog) bool {
 	req, err := http.NewRequest(r.method, base+r.path, bytes.NewReader([]byte(r.body)))
 	if err != nil {

@@ -65,7 +65,7 @@ func Factory(def *netdef.Definition, logger *slog.Logger) (daemon.Source, error)
 // Start creates a source for the measurements of a definition, reads
 // the first set before it returns, so that the first build has values,
 // and then polls in the background until Close. An unreachable server is
-// not an error: the values stay missing until it answers.
+// not an error: the values stay missing until it responds.
 func Start(def *netdef.Definition, logger *slog.Logger) (*Source, error) {
 	s, err := New(def, logger)
 	if err != nil {
@@ -329,7 +329,7 @@ func (s *Source) currentValues(ctx context.Context, key measure.SeriesKey, now t
 }
 
 // fillReverse gives each direction without a value the value of the
-// opposite direction, when the configuration says links are symmetric.
+// opposite direction, when the configuration declares links symmetric.
 // The snapshot uses the reverse direction only for undirected links.
 func fillReverse[V any](values map[measure.Direction]V, symmetric bool) {
 	if !symmetric {

@@ -90,7 +90,7 @@ type gen struct {
 	bases map[string]bool // base identities of identityref types
 }
 
-// extra is what a uses or augment adds to the nodes it brings.
+// extra is the set of conditions that a uses or augment adds to the nodes it brings.
 type extra struct {
 	ifFeature []string
 	when      []string
