@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -42,7 +43,7 @@ func TestValidateRejects(t *testing.T) {
 	}{
 		{"empty client ID", access.Config{Clients: []access.Client{{Method: access.MethodBearer, TokenHash: tokenHash("x")}}}, "auth-clients[0].client-id"},
 		{"duplicate client", access.Config{Clients: []access.Client{good, good}}, "auth-clients[1].client-id"},
-		{"unknown method", access.Config{Clients: []access.Client{{ID: "a", Method: "digest"}}}, "auth-clients[0].method"},
+		{"unknown method", access.Config{Clients: []access.Client{{ID: "a", Method: "ntlm"}}}, "auth-clients[0].method"},
 		{"plain password", access.Config{Clients: []access.Client{{ID: "a", Method: access.MethodBasic, PasswordHash: "secret"}}}, "auth-clients[0].password-hash"},
 		{"short token hash", access.Config{Clients: []access.Client{{ID: "a", Method: access.MethodBearer, TokenHash: "sha256:abcd"}}}, "auth-clients[0].token-hash"},
 		{"certificate without file", access.Config{Clients: []access.Client{{ID: "a", Method: access.MethodCertificate}}}, "auth-clients[0]"},
@@ -89,6 +90,7 @@ func newFixture(t testing.TB) fixture {
 			{ID: "partner", Method: access.MethodBearer, TokenHash: tokenHash("t0ken")},
 			{ID: "cdn-1", Method: access.MethodCertificate, CACert: "ca.pem"},
 			{ID: "probe", Method: access.MethodCertificate, EECert: "pinned.pem"},
+			{ID: "dave", Method: access.MethodDigest, HA1SHA256: strings.Repeat("ab", 32), HA1MD5: strings.Repeat("cd", 16)},
 		},
 		Roles: []access.Role{
 			{Name: "internal", Clients: []string{"alice", "cdn-1"}},
@@ -204,9 +206,11 @@ func TestRoleSetsAndChallenges(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("role sets = %q, want %q", keys, want)
 	}
-	ch := f.policy.Challenges()
-	if len(ch) != 2 || !strings.HasPrefix(ch[0], `Basic realm="ALTO"`) || ch[1] != `Bearer realm="ALTO"` {
-		t.Errorf("challenges = %q", ch)
+	ch := f.policy.Challenges(httptest.NewRequest(http.MethodGet, "https://127.0.0.1/directory", nil), false)
+	// The request came over TLS, so Digest is offered first.
+	if len(ch) != 4 || !strings.HasPrefix(ch[0], `Digest realm="ALTO"`) || !strings.HasPrefix(ch[1], `Digest realm="ALTO"`) ||
+		!strings.HasPrefix(ch[2], `Basic realm="ALTO"`) || ch[3] != `Bearer realm="ALTO"` {
+		t.Errorf("challenges = %q, want two Digest, then Basic and Bearer", ch)
 	}
 }
 

@@ -1,10 +1,13 @@
 // Package access authenticates ALTO clients and decides which
 // information resources each one may read, the role-based access
 // control of the ietf-alto YANG module (auth-client, role and the
-// accepted-role list of each resource). It offers three methods:
+// accepted-role list of each resource). It offers four methods:
 //
 //   - basic: HTTP Basic credentials (RFC 7617), with the password stored
 //     as a bcrypt hash;
+//   - digest: HTTP Digest authentication (RFC 7616) with qop "auth" and
+//     the SHA-256 or MD5 algorithm, with the password stored as the HA1
+//     digest of each algorithm;
 //   - bearer: a bearer token (RFC 6750, Section 2.1), stored as its
 //     SHA-256 digest;
 //   - certificate: a TLS client certificate that chains to a configured
@@ -13,11 +16,11 @@
 // A resource without accepted roles is public. A resource with accepted
 // roles is readable only by clients in one of those roles.
 //
-// NOTE: RFC 7285, Section 8.3.5 requires HTTP Digest authentication
-// where client authentication is used and prefers TLS client
-// authentication. Digest is not offered, because its server side needs
-// the password or an unsalted digest of it, which Basic over TLS with
-// bcrypt hashes avoids.
+// RFC 7285, Section 8.3.5 requires HTTP Digest authentication where
+// client authentication is used, and prefers TLS client authentication.
+// Digest needs the HA1 digest H(username ":" realm ":" password) on the
+// server. HA1 is unsalted and is enough to authenticate as the client in
+// its realm, so it must be protected like a password.
 package access
 
 import (
@@ -33,6 +36,7 @@ const (
 	MethodBasic       = "basic"
 	MethodBearer      = "bearer"
 	MethodCertificate = "certificate"
+	MethodDigest      = "digest"
 )
 
 // DefaultRealm is the realm of WWW-Authenticate challenges.
@@ -48,7 +52,35 @@ type Config struct {
 	Clients []Client `yaml:"auth-clients"`
 	// Roles group clients; resources name the roles that may read them.
 	Roles []Role `yaml:"roles"`
+	// Digest sets how HTTP Digest authentication is offered to the
+	// digest clients.
+	Digest DigestConfig `yaml:"digest"`
 }
+
+// DigestConfig holds the settings of HTTP Digest authentication
+// (RFC 7616). The zero value offers Digest over TLS only, with nonces
+// valid for DefaultNonceLifetime seconds and without userhash.
+type DigestConfig struct {
+	// NonceLifetime is how long in seconds a nonce is accepted after it
+	// was issued. A request with an older nonce but a correct response
+	// gets a new challenge with stale=true (RFC 7616, Section 3.3).
+	// Zero means DefaultNonceLifetime.
+	NonceLifetime int `yaml:"nonce-lifetime"`
+	// AllowPlainHTTP offers Digest on requests that did not arrive over
+	// TLS. Digest protects the password but not the request, the
+	// response or the session from an eavesdropper, so only TLS
+	// connections get a Digest challenge by default.
+	AllowPlainHTTP bool `yaml:"allow-plain-http"`
+	// Userhash asks clients to send H(username ":" realm) in place of
+	// the user name (RFC 7616, Section 3.4.4).
+	Userhash bool `yaml:"userhash"`
+}
+
+// Limits of DigestConfig.NonceLifetime, in seconds.
+const (
+	DefaultNonceLifetime = 300
+	MaxNonceLifetime     = 86400
+)
 
 // Client is one client that can authenticate, with exactly one method.
 type Client struct {
@@ -69,6 +101,15 @@ type Client struct {
 	// EECert is a PEM file holding the pinned end-entity certificate of
 	// a certificate client.
 	EECert string `yaml:"ee-cert"`
+	// HA1SHA256 is the HA1 of a digest client for the SHA-256
+	// algorithm: the 64 lowercase hexadecimal digits of
+	// SHA-256(client-id ":" realm ":" password) (RFC 7616, Section 3.4.2).
+	HA1SHA256 string `yaml:"ha1-sha256"`
+	// HA1MD5 is the HA1 of a digest client for the MD5 algorithm, 32
+	// lowercase hexadecimal digits. Without it the client cannot answer
+	// an MD5 challenge, and when no client has one, altod sends no MD5
+	// challenge.
+	HA1MD5 string `yaml:"ha1-md5"`
 }
 
 // Role is a named set of clients.
@@ -98,13 +139,19 @@ func fieldErr(field, format string, args ...any) error {
 
 var (
 	tokenHashRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	sha256HexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	md5HexRE    = regexp.MustCompile(`^[0-9a-f]{32}$`)
 	nameRE      = regexp.MustCompile(`^[A-Za-z0-9._@:-]{1,64}$`)
 )
 
 // Validate checks the structure of the configuration: unique client IDs
-// and role names, one complete method per client, and roles that name
-// defined clients. Certificate files are read later, by Compile.
+// and role names, one complete method per client, roles that name
+// defined clients and the Digest settings. Certificate files are read
+// later, by Compile.
 func (c *Config) Validate() error {
+	if n := c.Digest.NonceLifetime; n < 0 || n > MaxNonceLifetime {
+		return fieldErr("digest.nonce-lifetime", "nonce lifetime %d is out of range: use 1 to %d seconds, or 0 for the default of %d", n, MaxNonceLifetime, DefaultNonceLifetime)
+	}
 	ids := map[string]bool{}
 	for i, cl := range c.Clients {
 		field := fmt.Sprintf("auth-clients[%d]", i)
@@ -146,6 +193,8 @@ func (cl *Client) validate(field string) error {
 		"token-hash":    cl.TokenHash != "",
 		"ca-cert":       cl.CACert != "",
 		"ee-cert":       cl.EECert != "",
+		"ha1-sha256":    cl.HA1SHA256 != "",
+		"ha1-md5":       cl.HA1MD5 != "",
 	}
 	var allowed []string
 	switch cl.Method {
@@ -164,13 +213,29 @@ func (cl *Client) validate(field string) error {
 			return fieldErr(field, "a certificate client needs ca-cert, ee-cert or both")
 		}
 		allowed = []string{"ca-cert", "ee-cert"}
+	case MethodDigest:
+		if err := cl.validateDigest(field); err != nil {
+			return err
+		}
+		allowed = []string{"ha1-sha256", "ha1-md5"}
 	default:
-		return fieldErr(field+".method", "unknown method %q: use basic, bearer or certificate", cl.Method)
+		return fieldErr(field+".method", "unknown method %q: use basic, bearer, certificate or digest", cl.Method)
 	}
 	for name, set := range has {
 		if set && !slices.Contains(allowed, name) {
 			return fieldErr(field+"."+name, "the %s method does not use %s", cl.Method, name)
 		}
+	}
+	return nil
+}
+
+// validateDigest checks the HA1 digests of a digest client.
+func (cl *Client) validateDigest(field string) error {
+	if !sha256HexRE.MatchString(cl.HA1SHA256) {
+		return fieldErr(field+".ha1-sha256", "a digest client needs the 64 lowercase hexadecimal digits of SHA-256(client-id:realm:password); altoctl auth digest-ha1 prints them")
+	}
+	if cl.HA1MD5 != "" && !md5HexRE.MatchString(cl.HA1MD5) {
+		return fieldErr(field+".ha1-md5", "ha1-md5 must be the 32 lowercase hexadecimal digits of MD5(client-id:realm:password); altoctl auth digest-ha1 prints them")
 	}
 	return nil
 }

@@ -25,7 +25,10 @@ const maxCachedCredentials = 4096
 // Config by Compile and is safe for concurrent use.
 type Policy struct {
 	realm      string
-	challenges []string // WWW-Authenticate values; empty with certificates only
+	challenges []string // Basic and Bearer WWW-Authenticate values
+
+	digest digestPolicy
+	now    func() time.Time // the clock of Digest nonces
 
 	basic  map[string]string   // client ID to bcrypt hash
 	bearer map[[32]byte]string // token digest to client ID
@@ -107,6 +110,8 @@ func Compile(c Config, readFile func(string) ([]byte, error)) (*Policy, error) {
 		bcryptSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		cacheKey:    make([]byte, 32),
 		cache:       map[[32]byte]string{},
+		digest:      newDigestPolicy(c.Digest),
+		now:         time.Now,
 	}
 	if p.realm == "" {
 		p.realm = DefaultRealm
@@ -142,6 +147,8 @@ func (p *Policy) addClient(field string, cl Client, readFile func(string) ([]byt
 			return err
 		}
 		p.certs = append(p.certs, cc)
+	case MethodDigest:
+		p.addDigestClient(cl)
 	}
 	return nil
 }
@@ -238,14 +245,30 @@ func (p *Policy) setChallenges() {
 // role set.
 func (p *Policy) RoleSets() [][]string { return p.roleSets }
 
-// Challenges returns the WWW-Authenticate values of a 401 response
-// (RFC 9110, Section 11.6.1): one per configured HTTP method, none when
-// clients authenticate by certificate only.
-func (p *Policy) Challenges() []string { return p.challenges }
+// Challenges returns the WWW-Authenticate values of a 401 response to r
+// (RFC 9110, Section 11.6.1): one per Digest algorithm with a new nonce
+// when Digest is offered on the connection of r, then one each for
+// Basic and Bearer when some client uses them. It returns none when no
+// HTTP method applies, such as with certificate clients only. stale
+// sets stale=true on the Digest challenges, for a request that failed
+// with ErrStaleNonce.
+func (p *Policy) Challenges(r *http.Request, stale bool) []string {
+	var out []string
+	if p.digestOffered(r) {
+		out = p.digestChallenges(stale)
+	}
+	return append(out, p.challenges...)
+}
+
+// OffersChallenge reports whether Challenges returns any value for r.
+func (p *Policy) OffersChallenge(r *http.Request) bool {
+	return len(p.challenges) > 0 || p.digestOffered(r)
+}
 
 // Authenticate returns the identity of a request. The Authorization
 // header, when present, decides: credentials that match no client
-// return ErrBadCredentials. Otherwise a TLS client certificate that
+// return ErrBadCredentials or an error that wraps it, ErrStaleNonce and
+// ErrDigestNeedsTLS among them. Otherwise a TLS client certificate that
 // matches a certificate client identifies it, and any other request is
 // anonymous.
 func (p *Policy) Authenticate(r *http.Request) (Identity, error) {
@@ -256,6 +279,8 @@ func (p *Policy) Authenticate(r *http.Request) (Identity, error) {
 			return p.authBasic(r)
 		case strings.EqualFold(scheme, "Bearer"):
 			return p.authBearer(strings.TrimSpace(cred))
+		case strings.EqualFold(scheme, "Digest"):
+			return p.authDigest(r, cred)
 		}
 		return Identity{}, ErrBadCredentials
 	}

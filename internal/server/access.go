@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -37,7 +38,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, snap *sna
 	id, err := snap.Access.Authenticate(r)
 	if err != nil {
 		h.limitLog.log(h.logger, ReasonAuthFailed, "request with invalid credentials rejected")
-		unauthorized(w, snap.Access, true)
+		unauthorized(w, r, snap.Access, err)
 		return nil
 	}
 	return r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
@@ -49,8 +50,8 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, snap *sna
 func (h *Handler) deny(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot) {
 	id := IdentityOf(r.Context())
 	h.limitLog.log(h.logger, ReasonAccessDenied, "request for a resource outside the client's roles rejected")
-	if id.Anonymous() && len(snap.Access.Challenges()) > 0 {
-		unauthorized(w, snap.Access, false)
+	if id.Anonymous() && snap.Access.OffersChallenge(r) {
+		unauthorized(w, r, snap.Access, nil)
 		return
 	}
 	msg := "the client has no role that may read this resource"
@@ -61,20 +62,30 @@ func (h *Handler) deny(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 }
 
 // unauthorized writes 401 with a challenge per configured HTTP method
-// (RFC 9110, Section 11.6.1). A rejected bearer token gets the
-// invalid_token error of RFC 6750, Section 3.1.
-func unauthorized(w http.ResponseWriter, p *access.Policy, invalid bool) {
-	for _, c := range p.Challenges() {
+// (RFC 9110, Section 11.6.1). authErr is the authentication error, or
+// nil when the request carried no credentials. Rejected credentials of a
+// bearer token get the invalid_token error of RFC 6750, Section 3.1, and
+// a correct Digest response with an expired nonce gets Digest challenges
+// with stale=true (RFC 7616, Section 3.3).
+func unauthorized(w http.ResponseWriter, r *http.Request, p *access.Policy, authErr error) {
+	invalid := authErr != nil
+	challenges := p.Challenges(r, errors.Is(authErr, access.ErrStaleNonce))
+	for _, c := range challenges {
 		if invalid && strings.HasPrefix(c, "Bearer ") {
 			c += `, error="invalid_token"`
 		}
 		w.Header().Add("WWW-Authenticate", c)
 	}
 	msg := "this resource needs credentials"
-	if invalid {
+	switch {
+	case errors.Is(authErr, access.ErrDigestNeedsTLS):
+		msg = "Digest authentication is offered over HTTPS only"
+	case errors.Is(authErr, access.ErrStaleNonce):
+		msg = "the Digest nonce has expired; retry with the new nonce"
+	case invalid:
 		msg = "the credentials are invalid"
 	}
-	if len(p.Challenges()) == 0 {
+	if len(challenges) == 0 {
 		// RFC 9110 requires a challenge with 401, and a certificate has
 		// none, so a client without usable credentials gets 403.
 		plainError(w, http.StatusForbidden, msg+"; present a TLS client certificate that the server accepts")
