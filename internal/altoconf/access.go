@@ -3,6 +3,7 @@ package altoconf
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -43,7 +44,34 @@ func (m *mapper) access(srv *yaml.Node, base string) {
 	if realm := member(srv, "auth-realm", modGoalto); realm != nil {
 		acc["realm"] = realm.Value
 	}
+	if d := m.digestAuth(member(srv, "digest-auth", modGoalto), base+"/goalto-alto:digest-auth"); d != nil {
+		acc["digest"] = d
+	}
 	m.out["access"] = acc
+}
+
+// digestAuth maps the digest-auth container to the digest settings of
+// the access section, or returns nil when it is absent.
+func (m *mapper) digestAuth(n *yaml.Node, path string) map[string]any {
+	if n == nil {
+		return nil
+	}
+	m.origins["access.digest"] = origin{path, n.Line}
+	d := map[string]any{}
+	if v := member(n, "nonce-lifetime", modGoalto); v != nil {
+		lifetime, err := strconv.Atoi(v.Value)
+		if err != nil {
+			m.fail(v, path+"/nonce-lifetime", "invalid nonce-lifetime "+strconv.Quote(v.Value)+": use a number of seconds")
+			return nil
+		}
+		d["nonce-lifetime"] = lifetime
+	}
+	for _, leaf := range []string{"allow-plain-http", "userhash"} {
+		if v := member(n, leaf, modGoalto); v != nil {
+			d[leaf] = boolValue(v)
+		}
+	}
+	return d
 }
 
 // authClient maps one auth-client to a client of the access section, or
@@ -57,6 +85,8 @@ func (m *mapper) authClient(e *yaml.Node, id, path string) map[string]any {
 	case member(e, "bearer-auth-client", modGoalto) != nil:
 		c["method"] = "bearer"
 		return m.credential(c, member(e, "bearer-auth-client", modGoalto), path+"/goalto-alto:bearer-auth-client", "token-hash")
+	case member(e, "digest-auth-client", modGoalto) != nil:
+		return m.digestClient(c, member(e, "digest-auth-client", modGoalto), path+"/goalto-alto:digest-auth-client")
 	case member(e, "certificate-auth-client", modGoalto) != nil:
 		cert := member(e, "certificate-auth-client", modGoalto)
 		c["method"] = "certificate"
@@ -82,5 +112,18 @@ func (m *mapper) credential(c map[string]any, params *yaml.Node, path, leaf stri
 		return nil
 	}
 	c[leaf] = v.Value
+	return c
+}
+
+// digestClient copies the HA1 digests of a digest client: ha1-sha256 is
+// required and ha1-md5 optional.
+func (m *mapper) digestClient(c map[string]any, params *yaml.Node, path string) map[string]any {
+	c["method"] = "digest"
+	if m.credential(c, params, path, "ha1-sha256") == nil {
+		return nil
+	}
+	if v := member(params, "ha1-md5", modGoalto); v != nil {
+		c["ha1-md5"] = v.Value
+	}
 	return c
 }

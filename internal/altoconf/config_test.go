@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/datadir"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/snapshot"
@@ -145,6 +146,29 @@ func TestAccessMapping(t *testing.T) {
 		if got := len(r.AcceptedRoles) == 1 && r.AcceptedRoles[0] == "partners"; got != want {
 			t.Errorf("resource %s accepted roles = %v", r.ID, r.AcceptedRoles)
 		}
+	}
+}
+
+func TestDigestMapping(t *testing.T) {
+	sha, md := strings.Repeat("ab", 32), strings.Repeat("cd", 16)
+	path := writeConfig(t, "alto.json", func(s string) string {
+		return strings.Replace(s, `"cost-type": [`, `"auth-client": [
+		  {"client-id": "dave", "goalto-alto:digest-auth-client": {"ha1-sha256": "`+sha+`", "ha1-md5": "`+md+`"}}],
+		"goalto-alto:digest-auth": {"nonce-lifetime": 60, "allow-plain-http": true, "userhash": true},
+		"cost-type": [`, 1)
+	})
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := c.Def.Access
+	want := access.Client{ID: "dave", Method: access.MethodDigest, HA1SHA256: sha, HA1MD5: md}
+	if len(acc.Clients) != 1 || acc.Clients[0] != want {
+		t.Errorf("clients = %+v, want %+v", acc.Clients, want)
+	}
+	wantDigest := access.DigestConfig{NonceLifetime: 60, AllowPlainHTTP: true, Userhash: true}
+	if acc.Digest != wantDigest {
+		t.Errorf("digest = %+v, want %+v", acc.Digest, wantDigest)
 	}
 }
 

@@ -31,6 +31,9 @@ var rejectCases = []struct {
 	{"data source of wrong type", `"source-type": "goalto-alto:topology-file"`, `"source-type": "goalto-alto:prefix-table"`, RuleSupported, "pid-rule-algorithm/topology"},
 	{"role not enforced", `"resource-type": "cost-map",`, `"resource-type": "cost-map", "accepted-role": ["r"],`, RuleLeafref, "accepted-role"},
 	{"decimal fraction digits", `"max-cost-types": 2`, `"max-cost-types": 2.5`, RuleType, "max-cost-types"},
+	{"digest HA1 pattern", `"alto-server": {`, `"alto-server": {"auth-client": [{"client-id": "dave", "goalto-alto:digest-auth-client": {"ha1-sha256": "` + strings.Repeat("AB", 32) + `"}}],`, RulePattern, "auth-client[client-id='dave']/goalto-alto:digest-auth-client/ha1-sha256"},
+	{"digest without SHA-256 HA1", `"alto-server": {`, `"alto-server": {"auth-client": [{"client-id": "dave", "goalto-alto:digest-auth-client": {"ha1-md5": "` + strings.Repeat("ab", 16) + `"}}],`, RuleSupported, "auth-client[client-id='dave']/goalto-alto:digest-auth-client/ha1-sha256"},
+	{"nonce lifetime range", `"alto-server": {`, `"alto-server": {"goalto-alto:digest-auth": {"nonce-lifetime": 0},`, RuleRange, "goalto-alto:digest-auth/nonce-lifetime"},
 	{"netdef check", `"cost-metric": "routingcost"`, `"cost-metric": "routingcost", "cost-context": {"cost-source": "sla"}`, RuleSupported, "cost-type[cost-type-name='num-routing']"},
 }
 

@@ -34,6 +34,12 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 						&Node{Name: "ee-cert", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string"}},
 					}},
 				}},
+				&Node{Name: "digest", Module: "goalto-alto", Kind: Case, Config: true, Children: []*Node{
+					&Node{Name: "digest-auth-client", Module: "goalto-alto", Kind: Container, Config: true, Children: []*Node{
+						&Node{Name: "ha1-md5", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string", Patterns: []string{"[0-9a-f]{32}"}}},
+						&Node{Name: "ha1-sha256", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string", Patterns: []string{"[0-9a-f]{64}"}}},
+					}},
+				}},
 				&Node{Name: "http", Module: "ietf-alto", Kind: Case, Config: true, Children: []*Node{
 					&Node{Name: "http-auth-client", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:http-listen", "ietf-http-server:client-auth-supported", "ietf-http-server:local-users-supported"}, Children: []*Node{
 						&Node{Name: "user-id", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "http-user-id-ref", Base: "leafref", Path: "/ietf-alto:alto/ietf-alto:alto-server/ietf-alto:listen/ietf-alto:http/ietf-alto:http-server-parameters/ietf-alto:client-authentication/ietf-alto:users/ietf-alto:user/ietf-alto:user-id", RequireInstance: true}},
@@ -105,6 +111,11 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 				}},
 			}},
 			&Node{Name: "source-type", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "identityref", Base: "identityref", Identity: "ietf-alto:source-type"}},
+		}},
+		&Node{Name: "digest-auth", Module: "goalto-alto", Kind: Container, Config: true, Children: []*Node{
+			&Node{Name: "allow-plain-http", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "boolean", Base: "boolean"}, Default: []string{"false"}},
+			&Node{Name: "nonce-lifetime", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "uint32", Base: "uint32", Range: []Interval{{"1", "86400"}}}, Default: []string{"300"}},
+			&Node{Name: "userhash", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "boolean", Base: "boolean"}, Default: []string{"false"}},
 		}},
 		&Node{Name: "directory-path", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "string", Base: "string", Patterns: []string{"/.*"}}, Default: []string{"/directory"}},
 		&Node{Name: "listen", Module: "ietf-alto", Kind: Container, Config: true, Children: []*Node{
