@@ -27,6 +27,7 @@ func addLimitFlags(fs *flag.FlagSet, cfg *daemon.Config) *limitFlags {
 	fs.DurationVar(&l.BodyReadTimeout, "body-read-timeout", server.DefaultBodyReadTimeout, "time allowed to read the body of a request")
 	fs.DurationVar(&l.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time allowed to write a response, except update streams")
 	fs.IntVar(&l.MaxInFlight, "max-in-flight", server.DefaultMaxInFlight(), "most requests served at once; the excess gets 503 at once (negative disables)")
+	fs.Float64Var(&l.MaxRunnablePerCPU, "max-runnable-per-cpu", server.DefaultMaxRunnablePerCPU, "goroutines per CPU waiting to run above which new requests get 503 at once (negative disables)")
 	fs.Float64Var(&l.RatePerClient, "rate-per-client", server.DefaultRatePerClient, "sustained requests per second of one client IP address; the excess gets 429 (negative disables)")
 	fs.IntVar(&l.RateBurst, "rate-burst", server.DefaultRateBurst, "requests that one client IP address may send at once above its rate")
 	fs.BoolVar(&l.RateLimitLoopback, "rate-limit-loopback", false, "apply --rate-per-client to clients on loopback addresses too")
@@ -45,8 +46,8 @@ func (lf *limitFlags) apply(cfg *daemon.Config, sseCfg *sse.Config) error {
 	if l.BodyReadTimeout <= 0 || l.WriteTimeout <= 0 || cfg.Transport.ReadHeaderTimeout <= 0 {
 		return fmt.Errorf("--read-header-timeout, --body-read-timeout and --write-timeout must be positive")
 	}
-	if l.MaxInFlight == 0 || l.RatePerClient == 0 || cfg.Transport.MaxConns == 0 || cfg.Transport.MaxConnsPerIP == 0 {
-		return fmt.Errorf("--max-in-flight, --rate-per-client, --max-conns and --max-conns-per-ip must not be 0; a negative value disables the limit")
+	if l.MaxInFlight == 0 || l.MaxRunnablePerCPU == 0 || l.RatePerClient == 0 || cfg.Transport.MaxConns == 0 || cfg.Transport.MaxConnsPerIP == 0 {
+		return fmt.Errorf("--max-in-flight, --max-runnable-per-cpu, --rate-per-client, --max-conns and --max-conns-per-ip must not be 0; a negative value disables the limit")
 	}
 	cfg.Transport.LogClientAddresses = lf.logClientAddresses
 	sseCfg.LogClientAddresses = lf.logClientAddresses

@@ -22,7 +22,10 @@ func Start(t testing.TB, definition string) string {
 
 // StartConfig is Start with a full configuration; an empty Listen means
 // 127.0.0.1:0, nil Services means daemon.DefaultServices, and the reload
-// check is off unless configured.
+// check and the run queue limit are off unless configured. The run queue
+// limit (server.Limits.MaxRunnablePerCPU) counts every goroutine of the
+// process, and an in-process server shares its process with the test's
+// clients, so the limit would shed requests for the test's own load.
 func StartConfig(t testing.TB, cfg daemon.Config) *daemon.Daemon {
 	t.Helper()
 	if cfg.Listen == "" {
@@ -30,6 +33,9 @@ func StartConfig(t testing.TB, cfg daemon.Config) *daemon.Daemon {
 	}
 	if cfg.ReloadInterval == 0 {
 		cfg.ReloadInterval = -1
+	}
+	if cfg.Limits.MaxRunnablePerCPU == 0 {
+		cfg.Limits.MaxRunnablePerCPU = -1
 	}
 	if cfg.Services == nil {
 		cfg.Services = daemon.DefaultServices()

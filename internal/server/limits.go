@@ -45,6 +45,7 @@ func (l Limits) withLoadDefaults() Limits {
 	setDefault(&l.BodyReadTimeout, DefaultBodyReadTimeout)
 	setDefault(&l.WriteTimeout, DefaultWriteTimeout)
 	setDefault(&l.MaxInFlight, DefaultMaxInFlight())
+	setDefault(&l.MaxRunnablePerCPU, DefaultMaxRunnablePerCPU)
 	setDefault(&l.RatePerClient, DefaultRatePerClient)
 	setDefault(&l.RateBurst, DefaultRateBurst)
 	setDefault(&l.MaxRateClients, DefaultMaxRateClients)
@@ -61,10 +62,11 @@ func setDefault[T int | float64 | time.Duration](v *T, def T) {
 type guard struct {
 	inFlight chan struct{} // nil when the limit is off
 	rates    *clientRates  // nil when the limit is off
+	cpu      *cpuGate      // nil when the limit is off
 }
 
 func newGuard(l Limits) *guard {
-	g := &guard{}
+	g := &guard{cpu: newCPUGate(l.MaxRunnablePerCPU)}
 	if l.MaxInFlight > 0 {
 		g.inFlight = make(chan struct{}, l.MaxInFlight)
 	}

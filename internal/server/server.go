@@ -62,6 +62,12 @@ type Limits struct {
 	// under registered prefixes, such as TIPS long polls. Zero means
 	// DefaultMaxInFlight() and a negative value disables it.
 	MaxInFlight int
+	// MaxRunnablePerCPU bounds the Go run queue: while more goroutines
+	// per CPU than this wait to run, every new request gets 503 with
+	// Retry-After at once, so that the requests accepted under overload
+	// keep their usual latency (see cpuGate). Zero means
+	// DefaultMaxRunnablePerCPU and a negative value disables it.
+	MaxRunnablePerCPU float64
 	// RatePerClient is the sustained request rate of one client IP
 	// address, in requests per second, and RateBurst the requests it
 	// may send at once; the excess gets 429 with Retry-After. Zero
@@ -171,7 +177,7 @@ func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 // ServeHTTP dispatches a request to the resource at its path, and
 // reports it to the observer if one is set.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.allowRate(w, r) {
+	if !h.admitCPU(w) || !h.allowRate(w, r) {
 		return
 	}
 	if h.observer != nil {

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"net/http"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultMaxRunnablePerCPU is the default of Limits.MaxRunnablePerCPU.
+const DefaultMaxRunnablePerCPU = 16
+
+// cpuSampleInterval is the least time between two readings of the
+// scheduler's run queue.
+const cpuSampleInterval = time.Millisecond
+
+// cpuSmoothing is the weight of a new sample in the moving average of
+// the run queue, so that a burst shorter than a few samples, such as a
+// garbage collection cycle, does not shed a lightly loaded server.
+const cpuSmoothing = 0.25
+
+// runnableMetric counts the goroutines that are ready to run but wait for
+// a CPU (runtime/metrics, Go 1.26).
+const runnableMetric = "/sched/goroutines/runnable:goroutines"
+
+// cpuGate sheds requests while the process has more work ready to run
+// than its CPUs can start soon.
+//
+// Under more load than the CPUs can serve, the queue that grows is the
+// Go scheduler's run queue. Connection goroutines wait there to parse
+// their requests before any handler or in-flight slot is reached, and
+// every request waits behind all of them. The in-flight limit cannot
+// see that queue, because on a saturated CPU each computation finishes
+// before the next one starts. The gate reads the length of the run queue
+// at most once per cpuSampleInterval, on the request path, and while it
+// holds more than the limit per CPU, new requests get 503 at once. A
+// rejection costs a small part of a computation, so the queue drains
+// and the requests that are accepted wait behind at most the limit.
+//
+// The signal follows the admission control of production databases that
+// count runnable goroutines per CPU, sampled every millisecond.
+type cpuGate struct {
+	limit float64 // runnable goroutines per CPU
+
+	next atomic.Int64 // UnixNano of the next sample
+	over atomic.Bool  // the last sample was over the limit
+
+	mu     sync.Mutex // guards sample and avg
+	sample []metrics.Sample
+	avg    float64 // moving average of runnable goroutines per CPU
+}
+
+// newCPUGate returns a gate at limit runnable goroutines per CPU, or nil
+// when limit is negative or the runtime does not offer the metric.
+func newCPUGate(limit float64) *cpuGate {
+	if limit < 0 {
+		return nil
+	}
+	g := &cpuGate{limit: limit, sample: []metrics.Sample{{Name: runnableMetric}}}
+	metrics.Read(g.sample)
+	if g.sample[0].Value.Kind() != metrics.KindUint64 {
+		return nil
+	}
+	return g
+}
+
+// overloaded reports whether the run queue held more than the limit per
+// CPU when last sampled, and samples it again when the last sample is
+// older than cpuSampleInterval. One request samples at a time; the
+// others use the last result.
+func (g *cpuGate) overloaded(now time.Time) bool {
+	next := g.next.Load()
+	if now.UnixNano() >= next && g.next.CompareAndSwap(next, now.Add(cpuSampleInterval).UnixNano()) && g.mu.TryLock() {
+		metrics.Read(g.sample)
+		runnable := float64(g.sample[0].Value.Uint64()) / float64(runtime.GOMAXPROCS(0))
+		g.avg += cpuSmoothing * (runnable - g.avg)
+		over := g.avg > g.limit
+		g.mu.Unlock()
+		g.over.Store(over)
+	}
+	return g.over.Load()
+}
+
+// admitCPU reports whether the request may proceed, and otherwise writes
+// 503 with Retry-After.
+func (h *Handler) admitCPU(w http.ResponseWriter) bool {
+	if h.guard.cpu == nil || !h.guard.cpu.overloaded(time.Now()) {
+		return true
+	}
+	h.limitLog.log(h.logger, ReasonOverloaded, "request rejected: the CPUs are saturated")
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	plainError(w, http.StatusServiceUnavailable, "the server is overloaded; retry shortly")
+	return false
+}
