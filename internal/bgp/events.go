@@ -3,6 +3,7 @@ package bgp
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/osrg/gobgp/v4/api"
@@ -50,6 +51,9 @@ func (s *Speaker) onBestPaths(paths []*apiutil.Path, _ time.Time) {
 	for family, ps := range other {
 		if h := s.handlers[family]; h != nil && h.Update(ps) {
 			changed = true
+			s.mu.Lock()
+			s.handlerChanged = true
+			s.mu.Unlock()
 		}
 	}
 	if changed {
@@ -185,10 +189,20 @@ func stoppedTimer() *time.Timer {
 }
 
 // publish makes the current routes the contribution to builds and
-// signals the daemon to rebuild.
+// signals the daemon to rebuild. When the routes in use are those of the
+// last version and no family handler changed, as when a session goes
+// down and its routes are held, it publishes nothing, so that every
+// version has a new network map and vtag.
 func (s *Speaker) publish() {
 	s.mu.Lock()
 	entries := s.rib.entries(s.rules, s.cfg.DefaultPID)
+	if !s.handlerChanged && slices.Equal(entries, s.table.Entries) {
+		s.stats.unchanged++
+		s.mu.Unlock()
+		s.logger.Debug("BGP routes unchanged after the quiet period; no new version", "prefixes", len(entries))
+		return
+	}
+	s.handlerChanged = false
 	s.table = &prefixes.Table{File: "bgp", Entries: entries}
 	s.stats.versions++
 	s.stats.lastPublished = time.Now()

@@ -59,6 +59,7 @@ type Stats struct {
 	PathsReceived  uint64    // unicast best path changes, withdrawals included
 	Withdrawals    uint64    // unicast best paths withdrawn
 	HeldExpired    uint64    // held routes dropped at the end of the hold time
+	Unchanged      uint64    // quiet periods that ended with the same routes, so no version
 	BestRoutes     int       // prefixes with a best path
 	HeldRoutes     int       // prefixes kept from peers that are down
 	LastPublished  time.Time // zero before the first version
@@ -72,7 +73,7 @@ func (s *Speaker) Stats() Stats {
 	c := s.stats
 	return Stats{
 		Versions: c.versions, PathsReceived: c.pathsReceived, Withdrawals: c.withdrawals,
-		HeldExpired: c.heldExpired, BestRoutes: len(s.rib.best), HeldRoutes: len(s.rib.held),
+		HeldExpired: c.heldExpired, Unchanged: c.unchanged, BestRoutes: len(s.rib.best), HeldRoutes: len(s.rib.held),
 		LastPublished: c.lastPublished, PublishedCount: c.lastPublishSize,
 	}
 }

@@ -93,3 +93,34 @@ func TestHeldRoutesExpire(t *testing.T) {
 		t.Errorf("stats %+v, want the held route expired and a version without it", st)
 	}
 }
+
+func TestUnchangedRoutesPublishNoVersion(t *testing.T) {
+	s := newLoopSpeaker(t, 50*time.Millisecond, time.Second)
+	s.change(1)
+	waitChanged(t, s)
+
+	// The same route again, as when a session goes down and its
+	// withdrawn routes are held: the routes in use stay the same.
+	s.change(1)
+	deadline := time.Now().Add(time.Minute)
+	for s.Stats().Unchanged == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the quiet period after an unchanged route never ended")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := s.Stats(); st.Versions != 1 {
+		t.Errorf("%d versions, want 1: the same routes made a new version", st.Versions)
+	}
+	select {
+	case <-s.changed:
+		t.Error("the speaker signalled a change for the same routes")
+	default:
+	}
+
+	s.change(2)
+	waitChanged(t, s)
+	if st := s.Stats(); st.Versions != 2 || st.PublishedCount != 2 {
+		t.Errorf("stats %+v, want a second version of 2 prefixes", st)
+	}
+}

@@ -75,7 +75,10 @@ type Speaker struct {
 	rib   *rib
 	peers map[netip.Addr]*peerInfo
 	table *prefixes.Table // the published entries
-	stats counters
+	// handlerChanged records that a family handler, such as BGP-LS,
+	// reported a change since the last version.
+	handlerChanged bool
+	stats          counters
 }
 
 // counters are the totals that Stats reports.
@@ -84,6 +87,7 @@ type counters struct {
 	pathsReceived   uint64
 	withdrawals     uint64
 	heldExpired     uint64
+	unchanged       uint64
 	lastPublished   time.Time
 	lastPublishSize int
 }
