@@ -195,6 +195,12 @@ func TestNewRejectsInvalidTransportWrapper(t *testing.T) {
 	}
 }
 
+func TestNewRejectsEmptyDigestUser(t *testing.T) {
+	if _, err := client.New("http://127.0.0.1/directory", client.WithDigestAuth("", "secret")); err == nil {
+		t.Error("New with an empty Digest user name succeeded, want an error")
+	}
+}
+
 func TestWithHTTPClientLeftUnchanged(t *testing.T) {
 	hc := &http.Client{}
 	if _, err := client.New("http://127.0.0.1/directory", client.WithHTTPClient(hc)); err != nil {

@@ -74,6 +74,11 @@ type DigestConfig struct {
 	// Userhash asks clients to send H(username ":" realm) in place of
 	// the user name (RFC 7616, Section 3.4.4).
 	Userhash bool `yaml:"userhash"`
+	// Algorithms lists the algorithms to challenge with, "SHA-256" and
+	// "MD5", most preferred first (RFC 7616, Section 3.7). Clients answer
+	// the first challenge they support. Empty means SHA-256, then MD5 when
+	// some client has an MD5 HA1.
+	Algorithms []string `yaml:"algorithms"`
 }
 
 // Limits of DigestConfig.NonceLifetime, in seconds.
@@ -152,6 +157,9 @@ func (c *Config) Validate() error {
 	if n := c.Digest.NonceLifetime; n < 0 || n > MaxNonceLifetime {
 		return fieldErr("digest.nonce-lifetime", "nonce lifetime %d is out of range: use 1 to %d seconds, or 0 for the default of %d", n, MaxNonceLifetime, DefaultNonceLifetime)
 	}
+	if err := c.Digest.validateAlgorithms(); err != nil {
+		return err
+	}
 	ids := map[string]bool{}
 	for i, cl := range c.Clients {
 		field := fmt.Sprintf("auth-clients[%d]", i)
@@ -162,7 +170,7 @@ func (c *Config) Validate() error {
 			return fieldErr(field+".client-id", "client ID %q is used twice", cl.ID)
 		}
 		ids[cl.ID] = true
-		if err := cl.validate(field); err != nil {
+		if err := cl.validate(field, c.Digest.Algorithms); err != nil {
 			return err
 		}
 	}
@@ -187,7 +195,7 @@ func (c *Config) Validate() error {
 
 // validate checks that a client has its method's fields and no other
 // method's.
-func (cl *Client) validate(field string) error {
+func (cl *Client) validate(field string, digestAlgorithms []string) error {
 	has := map[string]bool{
 		"password-hash": cl.PasswordHash != "",
 		"token-hash":    cl.TokenHash != "",
@@ -214,7 +222,7 @@ func (cl *Client) validate(field string) error {
 		}
 		allowed = []string{"ca-cert", "ee-cert"}
 	case MethodDigest:
-		if err := cl.validateDigest(field); err != nil {
+		if err := cl.validateDigest(field, digestAlgorithms); err != nil {
 			return err
 		}
 		allowed = []string{"ha1-sha256", "ha1-md5"}
@@ -229,13 +237,32 @@ func (cl *Client) validate(field string) error {
 	return nil
 }
 
-// validateDigest checks the HA1 digests of a digest client.
-func (cl *Client) validateDigest(field string) error {
+// validateDigest checks the HA1 digests of a digest client. When the
+// configured algorithms leave out SHA-256, the client needs an MD5 HA1.
+func (cl *Client) validateDigest(field string, algorithms []string) error {
 	if !sha256HexRE.MatchString(cl.HA1SHA256) {
 		return fieldErr(field+".ha1-sha256", "a digest client needs the 64 lowercase hexadecimal digits of SHA-256(client-id:realm:password); altoctl auth digest-ha1 prints them")
 	}
 	if cl.HA1MD5 != "" && !md5HexRE.MatchString(cl.HA1MD5) {
 		return fieldErr(field+".ha1-md5", "ha1-md5 must be the 32 lowercase hexadecimal digits of MD5(client-id:realm:password); altoctl auth digest-ha1 prints them")
+	}
+	if cl.HA1MD5 == "" && len(algorithms) > 0 && !slices.Contains(algorithms, "SHA-256") {
+		return fieldErr(field+".ha1-md5", "digest.algorithms offers MD5 only, so the client needs ha1-md5")
+	}
+	return nil
+}
+
+// validateAlgorithms checks that Algorithms names known algorithms once
+// each.
+func (d *DigestConfig) validateAlgorithms() error {
+	for i, a := range d.Algorithms {
+		field := fmt.Sprintf("digest.algorithms[%d]", i)
+		if a != "SHA-256" && a != "MD5" {
+			return fieldErr(field, "unknown Digest algorithm %q: use SHA-256 or MD5", a)
+		}
+		if slices.Index(d.Algorithms, a) != i {
+			return fieldErr(field, "algorithm %s is listed twice", a)
+		}
 	}
 	return nil
 }

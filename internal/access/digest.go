@@ -32,8 +32,7 @@ type digestAlgorithm struct {
 	newHash func() hash.Hash
 }
 
-// The algorithms that altod offers, most preferred first (RFC 7616,
-// Section 3.7). The -sess variants are not offered.
+// The algorithms that altod offers. The -sess variants are not offered.
 var (
 	digestSHA256 = &digestAlgorithm{name: "SHA-256", newHash: sha256.New}
 	digestMD5    = &digestAlgorithm{name: "MD5", newHash: md5.New}
@@ -57,12 +56,22 @@ func (a *digestAlgorithm) hexDigest(parts ...string) string {
 // (RFC 7616, Section 3.4.2). It is the credential that a digest client's
 // ha1-sha256 or ha1-md5 field holds.
 func HA1(algorithm, username, realm, password string) (string, error) {
+	a := algorithmNamed(algorithm)
+	if a == nil {
+		return "", fmt.Errorf("unknown Digest algorithm %q: use SHA-256 or MD5", algorithm)
+	}
+	return a.hexDigest(username, realm, password), nil
+}
+
+// algorithmNamed returns the algorithm with a name, ignoring case, or
+// nil.
+func algorithmNamed(name string) *digestAlgorithm {
 	for _, a := range []*digestAlgorithm{digestSHA256, digestMD5} {
-		if strings.EqualFold(a.name, algorithm) {
-			return a.hexDigest(username, realm, password), nil
+		if strings.EqualFold(a.name, name) {
+			return a
 		}
 	}
-	return "", fmt.Errorf("unknown Digest algorithm %q: use SHA-256 or MD5", algorithm)
+	return nil
 }
 
 // digestPolicy holds the Digest clients and settings of a Policy.
@@ -70,8 +79,11 @@ type digestPolicy struct {
 	lifetime   time.Duration
 	allowPlain bool
 	userhash   bool
-	// algorithms are the algorithms challenged, most preferred first:
-	// SHA-256, and MD5 when some client has an MD5 HA1.
+	// preference lists the algorithms that may be challenged, most
+	// preferred first.
+	preference []*digestAlgorithm
+	// algorithms are the algorithms of preference for which some client
+	// has an HA1, the ones challenged.
 	algorithms []*digestAlgorithm
 	// ha1 maps algorithm, then client ID, to the HA1 in hexadecimal.
 	ha1 map[*digestAlgorithm]map[string]string
@@ -86,7 +98,15 @@ func newDigestPolicy(c DigestConfig) digestPolicy {
 	if lifetime == 0 {
 		lifetime = DefaultNonceLifetime
 	}
+	preference := []*digestAlgorithm{digestSHA256, digestMD5}
+	if len(c.Algorithms) > 0 {
+		preference = nil
+		for _, name := range c.Algorithms {
+			preference = append(preference, algorithmNamed(name))
+		}
+	}
 	return digestPolicy{
+		preference:  preference,
 		lifetime:    time.Duration(lifetime) * time.Second,
 		allowPlain:  c.AllowPlainHTTP,
 		userhash:    c.Userhash,
@@ -111,7 +131,7 @@ func (p *Policy) addDigestClient(cl Client) {
 		add(digestMD5, cl.HA1MD5)
 	}
 	d.algorithms = d.algorithms[:0]
-	for _, a := range []*digestAlgorithm{digestSHA256, digestMD5} {
+	for _, a := range d.preference {
 		if d.ha1[a] != nil {
 			d.algorithms = append(d.algorithms, a)
 		}

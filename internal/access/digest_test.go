@@ -303,6 +303,25 @@ func TestDigestChallengesWithoutMD5(t *testing.T) {
 	}
 }
 
+func TestDigestAlgorithmPreference(t *testing.T) {
+	f := newDigestFixture(t, access.DigestConfig{Algorithms: []string{"MD5", "SHA-256"}})
+	got := f.policy.Challenges(tlsRequest("/directory"), false)
+	if len(got) != 2 || !strings.Contains(got[0], "algorithm=MD5") || !strings.Contains(got[1], "algorithm=SHA-256") {
+		t.Errorf("challenges = %q, want MD5, then SHA-256", got)
+	}
+
+	f = newDigestFixture(t, access.DigestConfig{Algorithms: []string{"SHA-256"}})
+	got = f.policy.Challenges(tlsRequest("/directory"), false)
+	if len(got) != 1 || !strings.Contains(got[0], "algorithm=SHA-256") {
+		t.Errorf("challenges = %q, want SHA-256 only", got)
+	}
+	c := f.challenge(t, "SHA-256")
+	c.Algorithm = "MD5"
+	if _, err := f.authenticate("/directory", credentials(t, c, "dave", "secret", http.MethodGet, "/directory", 1)); !errors.Is(err, access.ErrBadCredentials) {
+		t.Errorf("MD5 response with MD5 not offered: err = %v, want ErrBadCredentials", err)
+	}
+}
+
 func TestHA1(t *testing.T) {
 	// The user, realm and password of RFC 7616, Section 3.9.1. The RFC
 	// does not print HA1, so the values were computed with Python's

@@ -71,6 +71,9 @@ func (m *mapper) digestAuth(n *yaml.Node, path string) map[string]any {
 			d[leaf] = boolValue(v)
 		}
 	}
+	if algorithms := values(member(n, "algorithm", modGoalto)); len(algorithms) > 0 {
+		d["algorithms"] = algorithms
+	}
 	return d
 }
 

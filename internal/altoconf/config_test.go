@@ -2,6 +2,7 @@ package altoconf
 
 import (
 	"os"
+	"reflect"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,7 +155,7 @@ func TestDigestMapping(t *testing.T) {
 	path := writeConfig(t, "alto.json", func(s string) string {
 		return strings.Replace(s, `"cost-type": [`, `"auth-client": [
 		  {"client-id": "dave", "goalto-alto:digest-auth-client": {"ha1-sha256": "`+sha+`", "ha1-md5": "`+md+`"}}],
-		"goalto-alto:digest-auth": {"nonce-lifetime": 60, "allow-plain-http": true, "userhash": true},
+		"goalto-alto:digest-auth": {"nonce-lifetime": 60, "allow-plain-http": true, "userhash": true, "algorithm": ["MD5", "SHA-256"]},
 		"cost-type": [`, 1)
 	})
 	c, err := Load(path)
@@ -166,8 +167,8 @@ func TestDigestMapping(t *testing.T) {
 	if len(acc.Clients) != 1 || acc.Clients[0] != want {
 		t.Errorf("clients = %+v, want %+v", acc.Clients, want)
 	}
-	wantDigest := access.DigestConfig{NonceLifetime: 60, AllowPlainHTTP: true, Userhash: true}
-	if acc.Digest != wantDigest {
+	wantDigest := access.DigestConfig{NonceLifetime: 60, AllowPlainHTTP: true, Userhash: true, Algorithms: []string{"MD5", "SHA-256"}}
+	if !reflect.DeepEqual(acc.Digest, wantDigest) {
 		t.Errorf("digest = %+v, want %+v", acc.Digest, wantDigest)
 	}
 }

@@ -113,6 +113,7 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 			&Node{Name: "source-type", Module: "ietf-alto", Kind: Leaf, Config: true, Mandatory: true, Type: &Type{Name: "identityref", Base: "identityref", Identity: "ietf-alto:source-type"}},
 		}},
 		&Node{Name: "digest-auth", Module: "goalto-alto", Kind: Container, Config: true, Children: []*Node{
+			&Node{Name: "algorithm", Module: "goalto-alto", Kind: LeafList, Config: true, Type: &Type{Name: "enumeration", Base: "enumeration", Enums: []string{"MD5", "SHA-256"}}},
 			&Node{Name: "allow-plain-http", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "boolean", Base: "boolean"}, Default: []string{"false"}},
 			&Node{Name: "nonce-lifetime", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "uint32", Base: "uint32", Range: []Interval{{"1", "86400"}}}, Default: []string{"300"}},
 			&Node{Name: "userhash", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "boolean", Base: "boolean"}, Default: []string{"false"}},
