@@ -11,6 +11,7 @@ import (
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 
 	"github.com/goalto/goalto/internal/prefixes"
+	"github.com/goalto/goalto/internal/snapshot"
 )
 
 // onBestPaths applies a batch of best path changes. GoBGP calls it from
@@ -203,7 +204,7 @@ func (s *Speaker) publish() {
 		return
 	}
 	s.handlerChanged = false
-	s.table = &prefixes.Table{File: "bgp", Entries: entries}
+	s.table = &prefixes.Table{File: snapshot.BGPTableFile, Entries: entries}
 	s.stats.versions++
 	s.stats.lastPublished = time.Now()
 	s.stats.lastPublishSize = len(entries)

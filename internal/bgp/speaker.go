@@ -115,7 +115,7 @@ func Start(cfg netdef.BGP, logger *slog.Logger, opts Options) (*Speaker, error) 
 		done:     make(chan struct{}),
 		rib:      newRIB(),
 		peers:    map[netip.Addr]*peerInfo{},
-		table:    &prefixes.Table{File: "bgp"},
+		table:    &prefixes.Table{File: snapshot.BGPTableFile},
 	}
 	for _, h := range opts.Families {
 		s.handlers[h.Family()] = h

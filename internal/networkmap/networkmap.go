@@ -23,6 +23,9 @@ import (
 type Assignment struct {
 	Prefix netip.Prefix
 	PID    string
+	// Source names where the assignment comes from, such as a file or
+	// a configuration field, for error messages; "" when unknown.
+	Source string
 }
 
 // PID is one provider-defined identifier with its prefixes, IPv4 first,
@@ -48,10 +51,19 @@ type Map struct {
 type ConflictError struct {
 	Prefix      netip.Prefix
 	First, Then string
+	// FirstSource and ThenSource are the Source of each assignment.
+	FirstSource, ThenSource string
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("prefix %s is in PID %q and in PID %q", e.Prefix, e.First, e.Then)
+	return fmt.Sprintf("prefix %s is in PID %q%s and in PID %q%s", e.Prefix, e.First, from(e.FirstSource), e.Then, from(e.ThenSource))
+}
+
+func from(source string) string {
+	if source == "" {
+		return ""
+	}
+	return " (from " + source + ")"
 }
 
 // Build builds a network map. Prefixes are masked; a prefix given twice
@@ -59,20 +71,20 @@ func (e *ConflictError) Error() string {
 // *ConflictError. Every PID name must be valid (RFC 7285, Section 10.1).
 func Build(resourceID string, assignments []Assignment) (*Map, error) {
 	m := &Map{resourceID: resourceID, index: make(map[string]int)}
-	owner := make(map[netip.Prefix]string, len(assignments))
+	owner := make(map[netip.Prefix]int, len(assignments)) // index in assignments
 	byPID := make(map[string][]netip.Prefix)
-	for _, a := range assignments {
+	for i, a := range assignments {
 		if !alto.ValidPIDName(a.PID) {
 			return nil, fmt.Errorf("invalid PID name %q: use at most 64 letters, digits, '-', ':', '@' or '_'", a.PID)
 		}
 		p := a.Prefix.Masked()
-		if prev, dup := owner[p]; dup {
-			if prev != a.PID {
-				return nil, &ConflictError{Prefix: p, First: prev, Then: a.PID}
+		if first, dup := owner[p]; dup {
+			if prev := assignments[first]; prev.PID != a.PID {
+				return nil, &ConflictError{Prefix: p, First: prev.PID, Then: a.PID, FirstSource: prev.Source, ThenSource: a.Source}
 			}
 			continue
 		}
-		owner[p] = a.PID
+		owner[p] = i
 		byPID[a.PID] = append(byPID[a.PID], p)
 	}
 	m.pids = make([]PID, 0, len(byPID))

@@ -271,6 +271,15 @@ func TestBuildRejects(t *testing.T) {
 			assignments:  []networkmap.Assignment{assign("2001:db8::/32", "a"), assign("2001:db8::1/32", "b")},
 			wantConflict: &networkmap.ConflictError{Prefix: netip.MustParsePrefix("2001:db8::/32"), First: "a", Then: "b"},
 		},
+		{
+			name: "conflict between named sources",
+			assignments: []networkmap.Assignment{
+				{Prefix: netip.MustParsePrefix("198.51.100.0/24"), PID: "pop1", Source: "the BGP routes"},
+				{Prefix: netip.MustParsePrefix("198.51.100.0/24"), PID: "edge", Source: "groups[0] of net.yaml"},
+			},
+			wantConflict: &networkmap.ConflictError{Prefix: netip.MustParsePrefix("198.51.100.0/24"), First: "pop1", Then: "edge",
+				FirstSource: "the BGP routes", ThenSource: "groups[0] of net.yaml"},
+		},
 		{name: "PID name with space", assignments: []networkmap.Assignment{assign("192.0.2.0/24", "a b")}},
 		{name: "empty PID name", assignments: []networkmap.Assignment{assign("192.0.2.0/24", "")}},
 		{name: "PID name of 65 characters", assignments: []networkmap.Assignment{assign("192.0.2.0/24", strings.Repeat("p", 65))}},
@@ -295,6 +304,9 @@ func TestBuildRejects(t *testing.T) {
 			}
 			if *conflict != *tt.wantConflict {
 				t.Errorf("conflict = %+v, want %+v", *conflict, *tt.wantConflict)
+			}
+			if s := tt.wantConflict.FirstSource; s != "" && !strings.Contains(err.Error(), s) {
+				t.Errorf("error %q does not name the source %q", err, s)
 			}
 		})
 	}

@@ -134,11 +134,15 @@ func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
 			}
 			a.pidNode[pid] = i
 			for _, p := range n.Prefixes {
-				a.add(p, pid)
+				a.add(p, pid, "topology node "+n.ID)
 			}
 		}
 	}
 	for _, t := range in.tables {
+		source := "prefix table " + t.File
+		if t.File == BGPTableFile {
+			source = "the BGP routes"
+		}
 		for _, e := range t.Entries {
 			pid, ok := a.pidFor(e, rule, in, nodeByASN)
 			if !ok {
@@ -148,15 +152,15 @@ func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
 				}
 				continue
 			}
-			a.add(e.Prefix, pid)
+			a.add(e.Prefix, pid, source)
 		}
 	}
 	if err := a.addGroups(def, in); err != nil {
 		return nil, err
 	}
 	if pid := def.NetworkMap.DefaultPID; pid != "" {
-		a.add(netip.MustParsePrefix("0.0.0.0/0"), pid)
-		a.add(netip.MustParsePrefix("::/0"), pid)
+		a.add(netip.MustParsePrefix("0.0.0.0/0"), pid, "network-map.default-pid")
+		a.add(netip.MustParsePrefix("::/0"), pid, "network-map.default-pid")
 		if n := def.NetworkMap.DefaultNode; n != "" {
 			i := in.graph.Index(n)
 			switch {
@@ -171,9 +175,13 @@ func assignPIDs(def *netdef.Definition, in *inputs) (*assignment, error) {
 	return a, nil
 }
 
-func (a *assignment) add(p netip.Prefix, pid string) {
-	a.assignments = append(a.assignments, networkmap.Assignment{Prefix: p, PID: pid})
+func (a *assignment) add(p netip.Prefix, pid, source string) {
+	a.assignments = append(a.assignments, networkmap.Assignment{Prefix: p, PID: pid, Source: source})
 }
+
+// BGPTableFile is the File of the prefix table that the BGP speaker
+// contributes to builds.
+const BGPTableFile = "bgp"
 
 // pidFor returns the PID of a prefix table entry.
 func (a *assignment) pidFor(e prefixes.Entry, rule string, in *inputs, nodeByASN map[uint32]int) (string, bool) {
@@ -203,8 +211,9 @@ func (a *assignment) pidFor(e prefixes.Entry, rule string, in *inputs, nodeByASN
 
 func (a *assignment) addGroups(def *netdef.Definition, in *inputs) error {
 	for i, g := range def.Groups {
+		source := fmt.Sprintf("groups[%d]", i)
 		for _, p := range g.Prefixes {
-			a.add(p.Prefix, g.PID)
+			a.add(p.Prefix, g.PID, source)
 		}
 		if g.Node == "" {
 			continue
