@@ -181,6 +181,16 @@ func DecodeCostMapFilterLimit(body []byte, maxPIDs int) (*CostMapFilter, error) 
 // DecodeEndpointPropParams decodes and validates an endpoint property
 // request. Both lists must be present and non-empty.
 func DecodeEndpointPropParams(body []byte) (*EndpointPropParams, error) {
+	return DecodeEndpointPropParamsLimit(body, 0)
+}
+
+// DecodeEndpointPropParamsLimit is DecodeEndpointPropParams that rejects
+// an endpoints list of more than maxEndpoints distinct entries (no limit
+// when maxEndpoints <= 0) before it decodes any entry.
+func DecodeEndpointPropParamsLimit(body []byte, maxEndpoints int) (*EndpointPropParams, error) {
+	if err := checkListLimit(body, maxEndpoints, "endpoints"); err != nil {
+		return nil, err
+	}
 	o, err := decodeObject(body)
 	if err != nil {
 		return nil, err
@@ -223,6 +233,17 @@ func DecodeEndpointPropParams(body []byte) (*EndpointPropParams, error) {
 // the server then substitutes the client's address (RFC 7285,
 // Section 11.5.1.3). Both may not.
 func DecodeEndpointCostParams(body []byte) (*EndpointCostParams, error) {
+	return DecodeEndpointCostParamsLimit(body, 0)
+}
+
+// DecodeEndpointCostParamsLimit is DecodeEndpointCostParams that rejects
+// an endpoints/srcs or endpoints/dsts list of more than maxEndpoints
+// distinct entries (no limit when maxEndpoints <= 0) before it decodes
+// any entry, on the one-pass path as on the detailed one.
+func DecodeEndpointCostParamsLimit(body []byte, maxEndpoints int) (*EndpointCostParams, error) {
+	if err := checkListLimit(body, maxEndpoints, "endpoints/srcs", "endpoints/dsts"); err != nil {
+		return nil, err
+	}
 	if req, ok, err := decodeEndpointCostFast(body); ok {
 		return req, err
 	}

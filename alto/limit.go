@@ -2,8 +2,11 @@ package alto
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"strconv"
+	"strings"
 )
 
 // NewTooMany returns the E_INVALID_FIELD_VALUE error for a list of n
@@ -24,21 +27,63 @@ func (o object) checkLength(name string, limit int) error {
 	if !ok || limit <= 0 || JSONKind(raw) != "array" {
 		return nil
 	}
-	if countElements(raw) <= limit {
+	return checkArrayLength(o.fieldPath(name), raw, limit)
+}
+
+// checkArrayLength rejects the validated JSON array raw at field when it
+// has more than limit distinct entries.
+func checkArrayLength(field string, raw []byte, limit int) error {
+	n := countElements(raw)
+	if n <= limit {
 		return nil
 	}
 	// Duplicates count once, so count the distinct entries. A list with
 	// escapes or non-strings goes to the full decoder instead.
-	if n, ok := countDistinct(raw); ok && n > limit {
-		return NewTooMany(o.fieldPath(name), n, limit)
+	if d, ok := countDistinct(raw, n); ok && d > limit {
+		return NewTooMany(field, d, limit)
 	}
 	return nil
 }
 
+// checkListLimit rejects body when a list at one of paths, such as
+// "endpoints/srcs", has more than limit distinct entries, before any
+// entry is decoded. A list of limit+1 entries needs at least limit
+// commas, so a body with fewer commas is accepted after one
+// bytes.Count. Any other body is validated with json.Valid and then
+// scanned for the lists without decoding it. An invalid body is left to
+// the decoder, which reports its syntax error.
+func checkListLimit(body []byte, limit int, paths ...string) error {
+	if limit <= 0 || bytes.Count(body, []byte{','}) < limit || !json.Valid(body) {
+		return nil
+	}
+	for _, path := range paths {
+		raw, ok := body, true
+		for name := range strings.SplitSeq(path, "/") {
+			if raw, ok = memberValue(raw, name); !ok {
+				break
+			}
+		}
+		if !ok || JSONKind(raw) != "array" {
+			continue
+		}
+		if err := checkArrayLength(path, raw, limit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// distinctSeed seeds the hashes of countDistinct.
+var distinctSeed = maphash.MakeSeed()
+
 // countDistinct counts the distinct strings of a validated JSON array of
-// strings without escapes. It reports false for any other array.
-func countDistinct(raw []byte) (int, bool) {
-	seen := map[string]struct{}{}
+// n strings without escapes. It reports false for any other array. It
+// compares 64-bit hashes of the entries, so that no entry is copied.
+// NOTE: two distinct entries with the same hash count once. That can
+// only let a list pass this check, and the decoder's count after
+// decoding still applies the limit.
+func countDistinct(raw []byte, n int) (int, bool) {
+	seen := make(map[uint64]struct{}, n)
 	rest := bytes.TrimSpace(raw)
 	rest = bytes.TrimSpace(rest[1 : len(rest)-1])
 	for len(rest) > 0 {
@@ -53,7 +98,7 @@ func countDistinct(raw []byte) (int, bool) {
 		if bytes.IndexByte(entry, '\\') >= 0 {
 			return 0, false
 		}
-		seen[string(entry)] = struct{}{}
+		seen[maphash.Bytes(distinctSeed, entry)] = struct{}{}
 		rest = bytes.TrimSpace(rest[end+2:])
 		if len(rest) > 0 {
 			if rest[0] != ',' {
@@ -105,4 +150,32 @@ func countElements(raw []byte) int {
 		return 0
 	}
 	return n + 1
+}
+
+// CheckCostCounts rejects a cost request with more than maxCostTypes
+// entries in multi-cost-types or testable-cost-types, more than
+// maxConstraints constraints, or more than maxConstraints predicates
+// over all lists of or-constraints. The error is E_INVALID_FIELD_VALUE
+// on the field with the count as its value (RFC 7285, Section 8.5.2).
+func CheckCostCounts(maxCostTypes, maxConstraints int, multi, testable []CostType, cs []Constraint, or [][]Constraint) *Error {
+	field, n, limit := "", 0, 0
+	switch {
+	case len(multi) > maxCostTypes:
+		field, n, limit = "multi-cost-types", len(multi), maxCostTypes
+	case len(testable) > maxCostTypes:
+		field, n, limit = "testable-cost-types", len(testable), maxCostTypes
+	case len(cs) > maxConstraints:
+		field, n, limit = "constraints", len(cs), maxConstraints
+	default:
+		total := 0
+		for _, and := range or {
+			total += len(and)
+		}
+		if total <= maxConstraints {
+			return nil
+		}
+		field, n, limit = "or-constraints", total, maxConstraints
+	}
+	return &Error{Code: ErrInvalidFieldValue, Field: field, Value: strconv.Itoa(n),
+		Message: fmt.Sprintf("the request has %d entries in %s; this server accepts at most %d", n, field, limit)}
 }

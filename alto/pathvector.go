@@ -51,11 +51,19 @@ type PVEndpointCostParams struct {
 // DecodePVCostMapFilter decodes a multipart filtered cost map request:
 // a filtered cost map request with an optional list of ANE properties.
 func DecodePVCostMapFilter(body []byte) (*PVCostMapFilter, error) {
-	req, err := DecodeCostMapFilter(body)
+	return DecodePVCostMapFilterLimit(body, 0, 0)
+}
+
+// DecodePVCostMapFilterLimit is DecodePVCostMapFilter that rejects a
+// pids/srcs or pids/dsts list of more than maxPIDs distinct entries, and
+// an ane-property-names list of more than maxANEProperties, before it
+// decodes any entry of that list. A limit <= 0 means no limit.
+func DecodePVCostMapFilterLimit(body []byte, maxPIDs, maxANEProperties int) (*PVCostMapFilter, error) {
+	req, err := DecodeCostMapFilterLimit(body, maxPIDs)
 	if err != nil {
 		return nil, err
 	}
-	names, err := decodeANEPropertyNames(body)
+	names, err := decodeANEPropertyNames(body, maxANEProperties)
 	if err != nil {
 		return nil, err
 	}
@@ -65,11 +73,20 @@ func DecodePVCostMapFilter(body []byte) (*PVCostMapFilter, error) {
 // DecodePVEndpointCostParams decodes a multipart endpoint cost request:
 // an endpoint cost request with an optional list of ANE properties.
 func DecodePVEndpointCostParams(body []byte) (*PVEndpointCostParams, error) {
-	req, err := DecodeEndpointCostParams(body)
+	return DecodePVEndpointCostParamsLimit(body, 0, 0)
+}
+
+// DecodePVEndpointCostParamsLimit is DecodePVEndpointCostParams that
+// rejects an endpoints/srcs or endpoints/dsts list of more than
+// maxEndpoints distinct entries, and an ane-property-names list of more
+// than maxANEProperties, before it decodes any entry of that list. A
+// limit <= 0 means no limit.
+func DecodePVEndpointCostParamsLimit(body []byte, maxEndpoints, maxANEProperties int) (*PVEndpointCostParams, error) {
+	req, err := DecodeEndpointCostParamsLimit(body, maxEndpoints)
 	if err != nil {
 		return nil, err
 	}
-	names, err := decodeANEPropertyNames(body)
+	names, err := decodeANEPropertyNames(body, maxANEProperties)
 	if err != nil {
 		return nil, err
 	}
@@ -77,12 +94,16 @@ func DecodePVEndpointCostParams(body []byte) (*PVEndpointCostParams, error) {
 }
 
 // decodeANEPropertyNames returns the "ane-property-names" list without
-// repeated names, in request order. An absent list is an empty one (RFC 9275, Section 7.2.3),
-// and each name must be an entity property name of RFC 9240,
-// Section 5.2.2.
-func decodeANEPropertyNames(body []byte) ([]string, error) {
+// repeated names, in request order. An absent list is an empty one (RFC
+// 9275, Section 7.2.3), and each name must be an entity property name of
+// RFC 9240, Section 5.2.2. A list of more than limit distinct names is
+// rejected before its names are decoded; limit <= 0 means no limit.
+func decodeANEPropertyNames(body []byte, limit int) ([]string, error) {
 	o, err := decodeObject(body)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.checkLength("ane-property-names", limit); err != nil {
 		return nil, err
 	}
 	names, _, err := o.stringArray("ane-property-names")
@@ -94,5 +115,11 @@ func decodeANEPropertyNames(body []byte) ([]string, error) {
 			return nil, NewInvalidValue("ane-property-names", n, "invalid entity property name (RFC 9240, Section 5.2.2)")
 		}
 	}
-	return dedupe(names), nil
+	names = dedupe(names)
+	if limit > 0 && len(names) > limit {
+		// Only a list whose names use JSON escapes gets here: the
+		// byte scan of checkLength cannot compare those.
+		return nil, NewTooMany("ane-property-names", len(names), limit)
+	}
+	return names, nil
 }

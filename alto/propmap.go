@@ -158,6 +158,16 @@ func ValidEntityPropertyName(s string) bool {
 // entities and properties is for the server to decide. Repeated entries
 // are removed. Unknown fields are ignored (RFC 7285, Section 8.3.7).
 func DecodePropertyMapParams(body []byte) (*PropertyMapParams, error) {
+	return DecodePropertyMapParamsLimit(body, 0)
+}
+
+// DecodePropertyMapParamsLimit is DecodePropertyMapParams that rejects an
+// entities list of more than maxEntities distinct entries (no limit when
+// maxEntities <= 0) before it decodes any entry.
+func DecodePropertyMapParamsLimit(body []byte, maxEntities int) (*PropertyMapParams, error) {
+	if err := checkListLimit(body, maxEntities, "entities"); err != nil {
+		return nil, err
+	}
 	if req, ok := decodePropertyMapFast(body); ok {
 		return checkPropertyMapParams(req)
 	}

@@ -30,14 +30,21 @@ import (
 	"github.com/goalto/goalto/internal/updates"
 )
 
-// Defaults of Config. MaxPIDs and MaxEndpoints match the core filtered
-// cost map and endpoint cost services. DefaultMaxPairs bounds the paths
-// one request walks; it is an estimate of a reasonable request, not a
-// measured limit.
+// Defaults of Config. MaxPIDs, MaxEndpoints, MaxCostTypes and
+// MaxConstraints match the core filtered cost map and endpoint cost
+// services, and Register takes them from the handler instead.
+// DefaultMaxPairs bounds the paths one request walks. It is an estimate
+// of a reasonable request, not a measured limit.
+// DefaultMaxANEPropertyNames bounds the ane-property-names list: RFC
+// 9275, Section 6.4 defines two ANE properties, and every name must be
+// one that the resource offers, so a longer list cannot succeed.
 const (
-	DefaultMaxPIDs      = 10000
-	DefaultMaxEndpoints = 1000
-	DefaultMaxPairs     = 100000
+	DefaultMaxPIDs             = server.DefaultMaxPIDs
+	DefaultMaxEndpoints        = server.DefaultMaxEndpoints
+	DefaultMaxCostTypes        = server.DefaultMaxCostTypes
+	DefaultMaxConstraints      = server.DefaultMaxConstraints
+	DefaultMaxPairs            = 100000
+	DefaultMaxANEPropertyNames = 64
 )
 
 // Config bounds the requests of a Service. A zero or negative limit
@@ -47,6 +54,15 @@ type Config struct {
 	MaxPIDs int
 	// MaxEndpoints is the maximum number of endpoints in one list.
 	MaxEndpoints int
+	// MaxCostTypes is the maximum number of cost types in the
+	// multi-cost-types or testable-cost-types of a request.
+	MaxCostTypes int
+	// MaxConstraints is the maximum number of constraints of a request,
+	// counted over every list of or-constraints.
+	MaxConstraints int
+	// MaxANEPropertyNames is the maximum number of distinct names in the
+	// ane-property-names of a request.
+	MaxANEPropertyNames int
 	// MaxPairs is the maximum number of source and destination pairs.
 	MaxPairs int
 	// Domain is the domain name in the Content-ID of the parts
@@ -58,25 +74,31 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.MaxPIDs <= 0 {
-		c.MaxPIDs = DefaultMaxPIDs
-	}
-	if c.MaxEndpoints <= 0 {
-		c.MaxEndpoints = DefaultMaxEndpoints
-	}
-	if c.MaxPairs <= 0 {
-		c.MaxPairs = DefaultMaxPairs
-	}
+	setDefault(&c.MaxPIDs, DefaultMaxPIDs)
+	setDefault(&c.MaxEndpoints, DefaultMaxEndpoints)
+	setDefault(&c.MaxCostTypes, DefaultMaxCostTypes)
+	setDefault(&c.MaxConstraints, DefaultMaxConstraints)
+	setDefault(&c.MaxANEPropertyNames, DefaultMaxANEPropertyNames)
+	setDefault(&c.MaxPairs, DefaultMaxPairs)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 	return c
 }
 
+func setDefault(v *int, def int) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 // Service serves the two path vector resource types.
 type Service struct {
 	cfg    Config
 	logger *slog.Logger
+	// handler counts and logs the rejections of the server-wide limits;
+	// nil for a service that Register did not attach.
+	handler *server.Handler
 	// names caches the persistent link names of each topology.
 	names sync.Map // *snapshot.PathTopology -> [][2]string
 }
@@ -87,10 +109,14 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, logger: cfg.Logger.With("component", "pathvector")}
 }
 
-// Register registers a service with the default limits for both path
-// vector resource types; it is a daemon.Registrar.
+// Register registers a service for both path vector resource types,
+// with the PID, endpoint, cost type and constraint limits of h; it is a
+// daemon.Registrar.
 func Register(h *server.Handler, _ *updates.Engine, logger *slog.Logger) {
-	s := New(Config{Logger: logger})
+	l := h.Limits()
+	s := New(Config{MaxPIDs: l.MaxPIDs, MaxEndpoints: l.MaxEndpoints,
+		MaxCostTypes: l.MaxCostTypes, MaxConstraints: l.MaxConstraints, Logger: logger})
+	s.handler = h
 	h.Handle(netdef.TypePathVectorCostMap, s)
 	h.Handle(netdef.TypePathVectorEndpointCost, s)
 }
@@ -105,9 +131,12 @@ type request struct {
 	multi      *multiCostRequest
 	columns    []costColumn
 	properties []string
-	srcs, dsts []string
-	srcPIDs    []int
-	dstPIDs    []int
+	// constraints holds the constraints member, which the service
+	// counts and then rejects (RFC 9275, Section 7.2.4).
+	constraints []alto.Constraint
+	srcs, dsts  []string
+	srcPIDs     []int
+	dstPIDs     []int
 	// srcAddrs and dstAddrs are the addresses of an endpoint cost
 	// request; nil for a cost map request.
 	srcAddrs, dstAddrs []netip.Addr
@@ -157,6 +186,12 @@ func (s *Service) decode(r *http.Request, snap *snapshot.Snapshot, res *snapshot
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkCostCounts(req); err != nil {
+		return nil, err
+	}
+	if len(req.constraints) > 0 {
+		return nil, constraintsError(req.constraints)
+	}
 	if err := s.checkCostTypes(snap, res, req); err != nil {
 		return nil, err
 	}
@@ -169,6 +204,20 @@ func (s *Service) decode(r *http.Request, snap *snapshot.Snapshot, res *snapshot
 		return nil, alto.NewInvalidValue("", strconv.Itoa(n), fmt.Sprintf("the request has %d source and destination pairs; this server accepts at most %d", n, s.cfg.MaxPairs))
 	}
 	return req, nil
+}
+
+// checkCostCounts applies the server-wide limits on cost types and
+// constraints, before the checks that this resource accepts them.
+func (s *Service) checkCostCounts(req *request) error {
+	m := req.multi
+	err := alto.CheckCostCounts(s.cfg.MaxCostTypes, s.cfg.MaxConstraints, m.MultiCostTypes, m.TestableCostTypes, req.constraints, m.OrConstraints)
+	if err == nil {
+		return nil
+	}
+	if s.handler != nil {
+		s.handler.NoteRejection(server.ReasonCostTypes, "request rejected: too many cost types or constraints")
+	}
+	return err
 }
 
 // checkCostTypes checks the cost-type of a request, or its
@@ -200,14 +249,11 @@ func checkCostType(ct alto.CostType) error {
 }
 
 func (s *Service) decodeCostMap(snap *snapshot.Snapshot, body []byte) (*request, error) {
-	pv, err := alto.DecodePVCostMapFilter(body)
+	pv, err := alto.DecodePVCostMapFilterLimit(body, s.cfg.MaxPIDs, s.cfg.MaxANEPropertyNames)
 	if err != nil {
 		return nil, err
 	}
-	if len(pv.Constraints) > 0 {
-		return nil, constraintsError(pv.Constraints)
-	}
-	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames,
+	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames, constraints: pv.Constraints,
 		multi: &multiCostRequest{pv.MultiCostTypes, pv.TestableCostTypes, pv.OrConstraints}}
 	var srcNames, dstNames []string
 	if pv.PIDs != nil {
@@ -255,14 +301,11 @@ func tooMany(field string, n, limit int) error {
 }
 
 func (s *Service) decodeEndpointCost(r *http.Request, snap *snapshot.Snapshot, body []byte) (*request, error) {
-	pv, err := alto.DecodePVEndpointCostParams(body)
+	pv, err := alto.DecodePVEndpointCostParamsLimit(body, s.cfg.MaxEndpoints, s.cfg.MaxANEPropertyNames)
 	if err != nil {
 		return nil, err
 	}
-	if len(pv.Constraints) > 0 {
-		return nil, constraintsError(pv.Constraints)
-	}
-	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames,
+	req := &request{costType: pv.CostType, properties: pv.ANEPropertyNames, constraints: pv.Constraints,
 		multi: &multiCostRequest{pv.MultiCostTypes, pv.TestableCostTypes, pv.OrConstraints}}
 	if req.srcs, req.srcPIDs, req.srcAddrs, err = s.endpoints(r, snap, "endpoints/srcs", pv.Endpoints.Srcs); err != nil {
 		return nil, err

@@ -130,6 +130,17 @@ func TestEntityLimits(t *testing.T) {
 			t.Errorf("error %s field %q value %q, want E_INVALID_FIELD_VALUE entities 4", e.Code, e.Field, e.Value)
 		}
 	})
+	t.Run("too many entities before decoding", func(t *testing.T) {
+		// The entries are invalid entity IDs, so only a count before
+		// decoding gives the limit's error.
+		e := s.altoError(t, iacs, `{"entities":["bad 1","bad 2","bad 3","bad 4"],"properties":["bad name!"]}`)
+		if e.Code != alto.ErrInvalidFieldValue || e.Field != "entities" || e.Value != "4" {
+			t.Errorf("error %s field %q value %q, want E_INVALID_FIELD_VALUE entities 4", e.Code, e.Field, e.Value)
+		}
+	})
+	t.Run("repeated entities count once", func(t *testing.T) {
+		s.propertyMap(t, iacs, `{"entities":["ipv4:192.0.2.1","ipv4:192.0.2.2","ipv4:192.0.2.1","ipv4:192.0.2.2","ipv4:192.0.2.3"]}`)
+	})
 	// Inside 192.0.2.0/27 are 3 prefixes with values: the two /28s and
 	// 192.0.2.1 of Table 5. Inside 192.0.2.0/26 are those and the /27 of
 	// PID pid2, so a request for both prefixes visits 7.

@@ -86,7 +86,7 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 		server.PlainError(w, http.StatusInternalServerError, "internal error: resource "+res.ID+" has no property map data")
 		return
 	}
-	req, err := alto.DecodePropertyMapParams(body)
+	req, err := alto.DecodePropertyMapParamsLimit(body, s.limits.MaxEntities)
 	if err != nil {
 		server.WriteError(w, err)
 		return

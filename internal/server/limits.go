@@ -242,25 +242,9 @@ func checkDepth(body []byte, max int) error {
 // constraints than the server-wide limits allow, before any work.
 func (q *query) checkCostCounts(multi, testable []alto.CostType, cs []alto.Constraint, or [][]alto.Constraint) error {
 	l := q.h.limits
-	field, n, limit := "", 0, 0
-	switch {
-	case len(multi) > l.MaxCostTypes:
-		field, n, limit = "multi-cost-types", len(multi), l.MaxCostTypes
-	case len(testable) > l.MaxCostTypes:
-		field, n, limit = "testable-cost-types", len(testable), l.MaxCostTypes
-	case len(cs) > l.MaxConstraints:
-		field, n, limit = "constraints", len(cs), l.MaxConstraints
-	default:
-		total := 0
-		for _, and := range or {
-			total += len(and)
-		}
-		if total <= l.MaxConstraints {
-			return nil
-		}
-		field, n, limit = "or-constraints", total, l.MaxConstraints
+	if err := alto.CheckCostCounts(l.MaxCostTypes, l.MaxConstraints, multi, testable, cs, or); err != nil {
+		q.h.limitLog.log(q.h.logger, ReasonCostTypes, "request rejected: too many cost types or constraints")
+		return err
 	}
-	q.h.limitLog.log(q.h.logger, ReasonCostTypes, "request rejected: too many cost types or constraints")
-	return &alto.Error{Code: alto.ErrInvalidFieldValue, Field: field, Value: strconv.Itoa(n),
-		Message: fmt.Sprintf("the request has %d entries in %s; this server accepts at most %d", n, field, limit)}
+	return nil
 }

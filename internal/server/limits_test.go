@@ -67,3 +67,62 @@ func TestRateLimitLoopbackExempt(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointLimitBeforeDecoding checks that an endpoint list over
+// --max-endpoints is rejected before its entries are decoded: entries
+// that are not typed addresses get the limit's error, not
+// E_INVALID_FIELD_VALUE for the first bad address.
+func TestEndpointLimitBeforeDecoding(t *testing.T) {
+	h := newHTTPHarnessConfig(t, daemon.Config{Limits: server.Limits{MaxEndpoints: 3}})
+	ct := `"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"}`
+	addrs := func(n int) string {
+		list := make([]string, n)
+		for i := range list {
+			list[i] = fmt.Sprintf(`"ipv4:192.0.2.%d"`, i+1)
+		}
+		return "[" + strings.Join(list, ",") + "]"
+	}
+	bad := func(n int) string {
+		list := make([]string, n)
+		for i := range list {
+			list[i] = fmt.Sprintf(`"not-an-address-%d"`, i)
+		}
+		return "[" + strings.Join(list, ",") + "]"
+	}
+	prop := func(list string) string {
+		return `{"properties":["lhcone-network-map.pid"],"endpoints":` + list + `}`
+	}
+	cost := func(srcs, dsts string) string {
+		return `{` + ct + `,"endpoints":{"srcs":` + srcs + `,"dsts":` + dsts + `}}`
+	}
+	over := []struct {
+		name, path, body, field string
+	}{
+		{"property endpoints", "/endpointprop/lookup", prop(bad(4)), "endpoints"},
+		{"cost srcs", "/endpointcost/lookup", cost(bad(4), addrs(1)), "endpoints/srcs"},
+		{"cost dsts", "/endpointcost/lookup", cost(addrs(1), bad(4)), "endpoints/dsts"},
+		{"cost srcs with escapes", "/endpointcost/lookup", cost(`["ipv4:192.0.2.\u0031","ipv4:192.0.2.\u0032","ipv4:192.0.2.\u0033","ipv4:192.0.2.\u0034"]`, addrs(1)), "endpoints/srcs"},
+	}
+	for _, tc := range over {
+		t.Run(tc.name+" over the limit", func(t *testing.T) {
+			e := h.postError(tc.path, tc.body)
+			checkALTOError(t, e, alto.ErrInvalidFieldValue, tc.field, "4")
+		})
+	}
+	under := []struct {
+		name, path, body string
+	}{
+		{"property endpoints at the limit", "/endpointprop/lookup", prop(addrs(3))},
+		{"cost lists at the limit", "/endpointcost/lookup", cost(addrs(3), addrs(3))},
+		{"cost duplicates count once", "/endpointcost/lookup", cost(`["ipv4:192.0.2.1","ipv4:192.0.2.2","ipv4:192.0.2.1","ipv4:192.0.2.2","ipv4:192.0.2.1"]`, addrs(1))},
+		{"normal request after", "/endpointcost/lookup", cost(addrs(1), addrs(2))},
+	}
+	for _, tc := range under {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := h.post(tc.path, tc.body)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("status = %d, want 200: %s", resp.StatusCode, body)
+			}
+		})
+	}
+}

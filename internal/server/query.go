@@ -150,7 +150,7 @@ func (q *query) filteredCostMap(body []byte) ([]byte, error) {
 
 // endpointProperties serves RFC 7285, Section 11.4.1.
 func (q *query) endpointProperties(body []byte) ([]byte, error) {
-	req, err := alto.DecodeEndpointPropParams(body)
+	req, err := alto.DecodeEndpointPropParamsLimit(body, q.h.limits.MaxEndpoints)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func contains(list []string, s string) bool {
 // PID by longest-prefix match, and the cost between two endpoints is the
 // cost between their PIDs. Ordinal costs rank the returned entries.
 func (q *query) endpointCost(body []byte) ([]byte, error) {
-	req, err := alto.DecodeEndpointCostParams(body)
+	req, err := alto.DecodeEndpointCostParamsLimit(body, q.h.limits.MaxEndpoints)
 	if err != nil {
 		return nil, err
 	}

@@ -167,6 +167,10 @@ func New(limits Limits, logger *slog.Logger) *Handler {
 	return &Handler{limits: limits, logger: logger.With("component", "server"), guard: newGuard(limits)}
 }
 
+// Limits returns the limits of the handler with their defaults filled
+// in, so that services registered on it apply the same bounds.
+func (h *Handler) Limits() Limits { return h.limits }
+
 // Publish makes s the snapshot served by every request that starts
 // after it returns.
 func (h *Handler) Publish(s *snapshot.Snapshot) { h.snap.Store(s) }

@@ -78,11 +78,17 @@ func BenchmarkReject(b *testing.B) {
 		many[i] = fmt.Sprintf(`"pid%d"`, i)
 	}
 	pids := strings.Join(many, ",")
+	endpoints := make([]string, server.DefaultMaxEndpoints+1)
+	for i := range endpoints {
+		endpoints[i] = fmt.Sprintf(`"ipv4:10.%d.%d.1"`, i/256, i%256)
+	}
 	cases := []rejectCase{
 		{"accepted", base + "/endpointcost/lookup", "", ecs, http.StatusOK},
 		{"body-too-large", base + "/endpointcost/lookup", "", ecs + strings.Repeat(" ", server.DefaultMaxBodyBytes), http.StatusRequestEntityTooLarge},
 		{"too-many-pids", base + "/costmap/filtered", "application/alto-costmapfilter+json",
 			`{"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"},"pids":{"srcs":[` + pids + `],"dsts":[]}}`, http.StatusBadRequest},
+		{"too-many-endpoints", base + "/endpointcost/lookup", "",
+			`{"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"},"endpoints":{"srcs":[` + strings.Join(endpoints, ",") + `],"dsts":["ipv4:10.0.0.1"]}}`, http.StatusBadRequest},
 		{"rate-limited", "http://" + limited.Addr().String() + "/endpointcost/lookup", "", ecs, http.StatusTooManyRequests},
 	}
 	c := overloadClient(b)
