@@ -24,6 +24,8 @@ type app struct {
 	server         string
 	jsonOutput     bool
 	timeout        time.Duration
+	auth           *authFlags
+	getenv         func(string) string
 	// started is set when a command's action begins, after cobra has
 	// checked the command line. An error before that is a usage error.
 	started bool
@@ -52,6 +54,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	a.getenv = getenv
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -66,6 +69,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 	flags.StringVar(&a.server, "server", server, "URL of the server's root IRD; $"+serverEnv+", when set, replaces the built-in default")
 	flags.BoolVar(&a.jsonOutput, "json", false, "print the response body as indented JSON with sorted keys")
 	flags.DurationVar(&a.timeout, "timeout", defaultTimeout, "time limit for the whole command, such as 30s or 2m")
+	a.auth = addAuthFlags(root)
 
 	root.AddCommand(
 		newIRDCommand(a),
@@ -86,6 +90,7 @@ command, and prints the response as a table, or as JSON with --json.`,
 		newDiffCommand(a),
 		newBGPCommand(a, getenv),
 		newConfigCommand(a, getenv),
+		newAuthCommand(a),
 	)
 	return root
 }
@@ -98,12 +103,26 @@ func (a *app) action(body func(ctx context.Context, c *client.Client) error) fun
 		if a.timeout <= 0 {
 			return usageError{fmt.Errorf("invalid --timeout %s: must be positive", a.timeout)}
 		}
-		c, err := client.New(a.server, client.WithUserAgent("altoctl"))
+		c, err := a.newClient()
 		if err != nil {
-			return usageError{fmt.Errorf("invalid --server: %w", err)}
+			return err
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
 		defer cancel()
 		return body(ctx, c)
 	}
+}
+
+// newClient returns a client for --server that authenticates as the
+// authentication flags say.
+func (a *app) newClient() (*client.Client, error) {
+	authOptions, err := a.auth.options(a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(a.server, append([]client.Option{client.WithUserAgent("altoctl")}, authOptions...)...)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("invalid --server: %w", err)}
+	}
+	return c, nil
 }

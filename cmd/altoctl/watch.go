@@ -84,9 +84,9 @@ func (a *app) watch(cmd *cobra.Command, ids []string, opts watchOptions) error {
 	if a.timeout <= 0 {
 		return usagef("invalid --timeout %s: must be positive", a.timeout)
 	}
-	c, err := client.New(a.server, client.WithUserAgent("altoctl"))
+	c, err := a.newClient()
 	if err != nil {
-		return usageError{fmt.Errorf("invalid --server: %w", err)}
+		return err
 	}
 
 	ctx := cmd.Context()
