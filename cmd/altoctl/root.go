@@ -113,8 +113,8 @@ func (a *app) action(body func(ctx context.Context, c *client.Client) error) fun
 	}
 }
 
-// newClient returns a client for --server that authenticates as the
-// authentication flags say.
+// newClient returns a client for --server that authenticates with
+// --digest-user and --password-file when they are set.
 func (a *app) newClient() (*client.Client, error) {
 	authOptions, err := a.auth.options(a.getenv)
 	if err != nil {

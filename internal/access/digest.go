@@ -144,6 +144,12 @@ func (p *Policy) digestOffered(r *http.Request) bool {
 	return len(p.digest.algorithms) > 0 && (r.TLS != nil || p.digest.allowPlain)
 }
 
+// RefusesDigest reports whether some client uses Digest but Digest is
+// not offered on the connection of r, because r came over plain HTTP.
+func (p *Policy) RefusesDigest(r *http.Request) bool {
+	return len(p.digest.algorithms) > 0 && !p.digestOffered(r)
+}
+
 // digestChallenges returns one Digest challenge per offered algorithm,
 // sharing one new nonce (RFC 7616, Section 3.3).
 func (p *Policy) digestChallenges(stale bool) []string {

@@ -84,6 +84,7 @@ func TestNonceTableBound(t *testing.T) {
 	s.limit = 3
 	const lifetime = int64(time.Minute)
 	base := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC).UnixNano()
+
 	// Four nonces issued one second apart, each used once by alice.
 	var minted []string
 	for i := range 4 {
@@ -97,6 +98,7 @@ func TestNonceTableBound(t *testing.T) {
 	if len(s.seen) != 3 {
 		t.Fatalf("table holds %d entries, want the limit 3", len(s.seen))
 	}
+
 	now := base + 4*int64(time.Second)
 	// The oldest nonce was evicted, so it is stale, not replayable.
 	if v := s.use(minted[0], "alice", 1, base, lifetime, now); v != nonceStale {
@@ -105,6 +107,7 @@ func TestNonceTableBound(t *testing.T) {
 	if v := s.use(minted[1], "alice", 1, base+int64(time.Second), lifetime, now); v != nonceReplayed {
 		t.Errorf("kept nonce replayed: verdict %v, want replayed", v)
 	}
+
 	// Once every entry has expired, a new nonce takes their room.
 	later := base + 2*lifetime
 	n := s.mint(time.Unix(0, later))

@@ -120,9 +120,9 @@ const (
 	nonceStale                        // nonce expired or forgotten: send a new one
 )
 
-// use records nonce count nc of a valid nonce that user answered
-// correctly. issued is the nonce's issue time and lifetime its validity,
-// both as Unix nanoseconds and nanoseconds.
+// use records nonce count nc of a valid nonce with which user sent a
+// correct response. issued is the nonce's issue time in Unix
+// nanoseconds, and lifetime its validity in nanoseconds.
 func (s *nonceStore) use(nonce, user string, nc uint64, issued, lifetime, now int64) nonceVerdict {
 	if nc == 0 {
 		return nonceReplayed

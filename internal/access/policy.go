@@ -246,12 +246,11 @@ func (p *Policy) setChallenges() {
 func (p *Policy) RoleSets() [][]string { return p.roleSets }
 
 // Challenges returns the WWW-Authenticate values of a 401 response to r
-// (RFC 9110, Section 11.6.1): one per Digest algorithm with a new nonce
-// when Digest is offered on the connection of r, then one each for
-// Basic and Bearer when some client uses them. It returns none when no
-// HTTP method applies, such as with certificate clients only. stale
-// sets stale=true on the Digest challenges, for a request that failed
-// with ErrStaleNonce.
+// (RFC 9110, Section 11.6.1). When Digest is offered on the connection
+// of r, they start with one Digest challenge per algorithm, sharing a
+// new nonce. Basic and Bearer follow when some client uses them. With
+// certificate clients only, there are none. stale sets stale=true on
+// the Digest challenges, for a request that failed with ErrStaleNonce.
 func (p *Policy) Challenges(r *http.Request, stale bool) []string {
 	var out []string
 	if p.digestOffered(r) {

@@ -351,15 +351,15 @@ func TestDigestStaleNonceRetry(t *testing.T) {
 
 func TestDigestPlainHTTPRefused(t *testing.T) {
 	s := startDigestServer(t, "{}", true)
-	status, values, _ := s.get(t, http.DefaultClient, "/costmap/num", "")
-	if status != http.StatusForbidden || len(values) != 0 {
-		t.Errorf("anonymous: status %d with challenges %q, want 403 without a challenge", status, values)
+	status, values, body := s.get(t, http.DefaultClient, "/costmap/num", "")
+	if status != http.StatusForbidden || len(values) != 0 || !strings.Contains(body, "HTTPS only") {
+		t.Errorf("anonymous: status %d, challenges %q, body %q; want 403 that asks for HTTPS", status, values, body)
 	}
 	// The server checks the connection before the credentials, so any
 	// Digest header will do.
 	auth := `Digest username="dave", realm="ALTO", nonce="x", uri="/costmap/num", response="00", qop=auth, nc=00000001, cnonce="c"`
-	status, values, body := s.get(t, http.DefaultClient, "/costmap/num", auth)
-	if status != http.StatusForbidden || len(values) != 0 || !strings.Contains(body, "HTTPS only") {
+	status, values, body = s.get(t, http.DefaultClient, "/costmap/num", auth)
+	if status != http.StatusForbidden || len(values) != 0 || !strings.Contains(body, "HTTPS only") || strings.Contains(body, "certificate") {
 		t.Errorf("Digest over plain HTTP: status %d, challenges %q, body %q; want 403 that asks for HTTPS", status, values, body)
 	}
 }

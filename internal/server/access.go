@@ -55,7 +55,10 @@ func (h *Handler) deny(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 		return
 	}
 	msg := "the client has no role that may read this resource"
-	if id.Anonymous() {
+	switch {
+	case id.Anonymous() && snap.Access.RefusesDigest(r):
+		msg = "this resource needs credentials; Digest authentication is offered over HTTPS only"
+	case id.Anonymous():
 		msg = "this resource needs a TLS client certificate that the server accepts"
 	}
 	plainError(w, http.StatusForbidden, msg)
@@ -87,8 +90,12 @@ func unauthorized(w http.ResponseWriter, r *http.Request, p *access.Policy, auth
 	}
 	if len(challenges) == 0 {
 		// RFC 9110 requires a challenge with 401, and a certificate has
-		// none, so a client without usable credentials gets 403.
-		plainError(w, http.StatusForbidden, msg+"; present a TLS client certificate that the server accepts")
+		// none, so a client without usable credentials gets 403. So does
+		// Digest over plain HTTP when no other method is configured.
+		if !errors.Is(authErr, access.ErrDigestNeedsTLS) {
+			msg += "; present a TLS client certificate that the server accepts"
+		}
+		plainError(w, http.StatusForbidden, msg)
 		return
 	}
 	plainError(w, http.StatusUnauthorized, msg)
