@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -62,14 +63,20 @@ func WithMaxBodySize(n int64) Option {
 }
 
 // New returns a client for the root IRD at irdURL, which must be an
-// absolute http or https URL.
+// absolute http or https URL. User information in irdURL becomes the
+// credentials of WithBasicAuth.
 func New(irdURL string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(irdURL)
 	if err != nil {
-		return nil, fmt.Errorf("IRD URL: %w", err)
+		// The *url.Error would print the URL with its password.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return nil, fmt.Errorf("IRD URL %q: %w", RedactURL(irdURL), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("IRD URL %q: want an absolute http or https URL such as http://127.0.0.1:8181/directory", irdURL)
+		return nil, fmt.Errorf("IRD URL %q: want an absolute http or https URL such as http://127.0.0.1:8181/directory", RedactURL(irdURL))
 	}
 	c := &Client{
 		irdURL:      u,
@@ -79,6 +86,7 @@ func New(irdURL string, opts ...Option) (*Client, error) {
 		maxBodySize: DefaultMaxBodySize,
 		cache:       make(map[string]cacheEntry),
 	}
+	c.takeUserinfo()
 	for _, opt := range opts {
 		opt(c)
 	}

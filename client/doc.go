@@ -16,7 +16,9 @@
 // deployed servers, such as costs sent as JSON strings or endpoint keys
 // without address type, and reports each deviation as a Warning (see
 // WithWarningHandler). LocalCostMap computes endpoint costs from maps
-// held in memory. WithHTTP3 sends requests over HTTP/3.
+// held in memory. WithHTTP3 sends requests over HTTP/3. LoadTLSConfig,
+// WithTLSConfig, WithBasicAuth, WithBearerToken and WithDigestAuth reach
+// servers that use a private CA or authenticate their clients.
 //
 // FilteredMultiCostMap and EndpointMultiCost send multi-cost requests
 // (RFC 8189), and FilteredCostMapCalendar and EndpointCostCalendar send

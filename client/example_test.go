@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/netip"
+	"os"
 	"slices"
 	"time"
 
@@ -196,4 +197,34 @@ func ExampleClient_LocalCostMap() {
 	// 128.142.1.1 -> 130.199.48.10 (BNL): rank 2
 	// 128.142.1.1 -> 131.169.80.5 (DESY): rank 3
 	// changed: false
+}
+
+// A server secured as docs/security.md describes: its certificate is
+// signed by a private CA, and it authenticates clients by TLS client
+// certificate, HTTP Basic or bearer token. This example is compiled but
+// not run, because it needs the files and the server.
+func ExampleLoadTLSConfig() {
+	tlsConfig, err := client.LoadTLSConfig(client.TLSFiles{
+		CAFile:   "ca.pem",     // the private CA of the server's certificate
+		CertFile: "client.pem", // omit both for Basic or bearer
+		KeyFile:  "client.key",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := client.New("https://alto.example.net/directory",
+		client.WithTLSConfig(tlsConfig),
+		// Or client.WithBasicAuth(user, password), or the user
+		// information of https://user:password@alto.example.net/directory.
+		client.WithBearerToken(os.Getenv("ALTO_BEARER_TOKEN")),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	resources, err := c.Resources(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(resources), "resources")
 }

@@ -19,6 +19,8 @@ type extensions struct {
 	wrapIsNil bool             // WithTransportWrapper(nil) was given
 	h3        *http3.Transport // made by WithHTTP3 and closed by Close
 	digest    *digestAuth      // set by WithDigestAuth
+	auth      []credentials    // set by WithBasicAuth and WithBearerToken
+	urlAuth   credentials      // user information of the root IRD URL
 
 	mu       sync.Mutex
 	logged   map[warningKey]bool      // deviations already logged
@@ -146,6 +148,13 @@ func (c *Client) installTransport() error {
 		if base = c.ext.wrap(base); base == nil {
 			return errors.New("WithTransportWrapper: the wrapper returned a nil http.RoundTripper")
 		}
+	}
+	authorization, err := c.authHeader()
+	if err != nil {
+		return err
+	}
+	if authorization != "" {
+		base = newAuthTransport(base, c.irdURL, authorization)
 	}
 	if c.ext.digest != nil {
 		if c.ext.digest.username == "" {

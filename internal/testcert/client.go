@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"testing"
 	"time"
@@ -93,4 +94,18 @@ func serialNumber(t testing.TB) *big.Int {
 		t.Fatal(err)
 	}
 	return serial
+}
+
+// KeyPEM returns the ECDSA private key of a certificate that Issue made,
+// in PEM form.
+func KeyPEM(c tls.Certificate) ([]byte, error) {
+	key, ok := c.PrivateKey.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("private key of type %T, want *ecdsa.PrivateKey", c.PrivateKey)
+	}
+	der, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the private key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), nil
 }
