@@ -47,12 +47,12 @@ type Limits struct {
 	// request, counted over every list of or-constraints; default
 	// DefaultMaxConstraints.
 	MaxConstraints int
-	// BodyReadTimeout is the time allowed to read a request body;
-	// default DefaultBodyReadTimeout. It does not apply to HTTP/3.
+	// BodyReadTimeout is the time allowed to read a request body, on
+	// every HTTP version; default DefaultBodyReadTimeout.
 	BodyReadTimeout time.Duration
 	// WriteTimeout is the time allowed to write a response, except
 	// update streams, which have their own per-event timeout; default
-	// DefaultWriteTimeout. It does not apply to HTTP/3.
+	// DefaultWriteTimeout. It applies on every HTTP version.
 	WriteTimeout time.Duration
 	// MaxInFlight bounds the POST requests being computed at once; the
 	// excess gets 503 with Retry-After at once. A request holds its slot
@@ -399,7 +399,12 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		plainError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", h.limits.MaxBodyBytes))
 		return nil, false
 	case errors.As(err, &netErr) && netErr.Timeout():
-		w.Header().Set("Connection", "close")
+		if r.ProtoMajor == 1 {
+			// HTTP/2 and HTTP/3 forbid the Connection field (RFC 9113,
+			// Section 8.2.2 and RFC 9114, Section 4.2), and there the
+			// server stops reading the request's stream instead.
+			w.Header().Set("Connection", "close")
+		}
 		plainError(w, http.StatusRequestTimeout, fmt.Sprintf("the request body was not received within %s", h.limits.BodyReadTimeout))
 		return nil, false
 	case err != nil:

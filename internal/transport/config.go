@@ -34,6 +34,7 @@ const (
 	DefaultReadHeaderTimeout  = 10 * time.Second
 	DefaultIdleTimeout        = 120 * time.Second
 	DefaultMinTLSVersion      = tls.VersionTLS13
+	DefaultMaxStreamsPerConn  = 100
 )
 
 // Config configures a Server.
@@ -68,15 +69,24 @@ type Config struct {
 	// IdleTimeout is how long an idle keep-alive connection stays open
 	// on every protocol. Zero or negative means DefaultIdleTimeout.
 	IdleTimeout time.Duration
-	// MaxConns bounds the TCP connections open at once, and
-	// MaxConnsPerIP those of one client IP address. A connection over a
-	// limit is closed at once, after a 503 response with Retry-After on
-	// plain text. Zero means DefaultMaxConns and DefaultMaxConnsPerIP,
-	// and a negative value disables the limit. HTTP/3 connections are
-	// not counted.
+	// MaxConns bounds the connections open at once, and MaxConnsPerIP
+	// those of one client IP address. TCP and QUIC connections count
+	// together, so a client that learns of HTTP/3 over TCP holds two. A
+	// TCP connection over a limit is closed at once, after a 503
+	// response with Retry-After on plain text. A QUIC connection over a
+	// limit is refused before its TLS handshake with CONNECTION_REFUSED.
+	// Zero means DefaultMaxConns and DefaultMaxConnsPerIP, and a
+	// negative value disables the limit.
 	MaxConns, MaxConnsPerIP int
-	// OnReject, when set, is called for each connection closed by a
-	// connection limit, with the reason "connections".
+	// MaxStreamsPerConn bounds the requests that one HTTP/2 or HTTP/3
+	// connection may have open at once: it is the HTTP/2
+	// SETTINGS_MAX_CONCURRENT_STREAMS and the QUIC limit on
+	// bidirectional streams. Zero means DefaultMaxStreamsPerConn, and a
+	// negative value is an error.
+	MaxStreamsPerConn int
+	// OnReject, when set, is called for each TCP connection closed and
+	// each QUIC connection refused by a connection limit, with the
+	// reason "connections".
 	OnReject func(reason string)
 	// LogClientAddresses keeps client IP addresses in the log lines of
 	// the HTTP servers, such as TLS handshake errors. By default they
@@ -142,6 +152,12 @@ func (c *Config) normalize() (repeated []Protocol, err error) {
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	switch {
+	case c.MaxStreamsPerConn == 0:
+		c.MaxStreamsPerConn = DefaultMaxStreamsPerConn
+	case c.MaxStreamsPerConn < 0:
+		return nil, fmt.Errorf("MaxStreamsPerConn %d is negative; set a positive bound or 0 for the default %d", c.MaxStreamsPerConn, DefaultMaxStreamsPerConn)
 	}
 	return repeated, nil
 }

@@ -31,6 +31,7 @@ type Server struct {
 	cfg    Config
 	logger *slog.Logger
 	certs  *certReloader // nil without TLS
+	conns  *connCounter  // nil when both connection limits are off
 
 	tcpLn   *net.TCPListener
 	httpSrv *http.Server
@@ -98,6 +99,9 @@ func (s *Server) setup(h http.Handler) error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.MaxConns > 0 || s.cfg.MaxConnsPerIP > 0 {
+		s.conns = newConnCounter(positiveOr(s.cfg.MaxConns), positiveOr(s.cfg.MaxConnsPerIP))
+	}
 	s.httpSrv = s.newHTTPServer(h)
 	if s.udpConn != nil {
 		return s.setupHTTP3(h)
@@ -117,6 +121,7 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          s.errorLog(),
 		Protocols:         new(http.Protocols),
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: s.cfg.MaxStreamsPerConn},
 	}
 	srv.Protocols.SetHTTP1(s.serves(HTTP1))
 	if s.certs != nil {
@@ -134,7 +139,8 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 
 // setupHTTP3 starts the QUIC listener on the bound UDP socket and builds
 // the HTTP/3 server. 0-RTT stays disabled (the quic-go default), because
-// early data can be replayed.
+// early data can be replayed. The connection limits count QUIC
+// connections in the same counter as TCP connections.
 func (s *Server) setupHTTP3(h http.Handler) error {
 	tlsConf := http3.ConfigureTLSConfig(&tls.Config{
 		MinVersion:     tls.VersionTLS13,
@@ -146,7 +152,15 @@ func (s *Server) setupHTTP3(h http.Handler) error {
 	// A quic.Transport of our own, unlike quic.Listen, lets Shutdown close
 	// the listener without closing the connections it accepted.
 	s.quicTr = &quic.Transport{Conn: s.udpConn}
-	ln, err := s.quicTr.Listen(tlsConf, &quic.Config{MaxIdleTimeout: s.cfg.IdleTimeout})
+	if s.conns != nil {
+		s.quicTr.ConnContext = s.conns.quicConnContext(s.cfg.OnReject)
+		s.quicTr.VerifySourceAddress = s.conns.needsAddressCheck
+	}
+	ln, err := s.quicTr.Listen(tlsConf, &quic.Config{
+		MaxIdleTimeout:        s.cfg.IdleTimeout,
+		MaxIncomingStreams:    int64(s.cfg.MaxStreamsPerConn),
+		MaxIncomingUniStreams: maxUniStreamsPerConn,
+	})
 	if err != nil {
 		return fmt.Errorf("QUIC listener: %w", err)
 	}
@@ -187,8 +201,8 @@ func (s *Server) finish() { s.closeDone.Do(func() { close(s.done) }) }
 
 func (s *Server) serveTCP() {
 	var ln net.Listener = s.tcpLn
-	if s.cfg.MaxConns > 0 || s.cfg.MaxConnsPerIP > 0 {
-		ln = newLimitListener(ln, positiveOr(s.cfg.MaxConns), positiveOr(s.cfg.MaxConnsPerIP), s.certs == nil, s.cfg.OnReject)
+	if s.conns != nil {
+		ln = &limitListener{Listener: ln, conns: s.conns, plain: s.certs == nil, onReject: s.cfg.OnReject}
 	}
 	var err error
 	if s.certs != nil {
