@@ -31,8 +31,9 @@ func addLimitFlags(fs *flag.FlagSet, cfg *daemon.Config) *limitFlags {
 	fs.Float64Var(&l.RatePerClient, "rate-per-client", server.DefaultRatePerClient, "sustained requests per second of one client IP address; the excess gets 429 (negative disables)")
 	fs.IntVar(&l.RateBurst, "rate-burst", server.DefaultRateBurst, "requests that one client IP address may send at once above its rate")
 	fs.BoolVar(&l.RateLimitLoopback, "rate-limit-loopback", false, "apply --rate-per-client to clients on loopback addresses too")
-	fs.IntVar(&cfg.Transport.MaxConns, "max-conns", transport.DefaultMaxConns, "most TCP connections open at once (negative disables)")
-	fs.IntVar(&cfg.Transport.MaxConnsPerIP, "max-conns-per-ip", transport.DefaultMaxConnsPerIP, "most TCP connections open at once from one client IP address (negative disables)")
+	fs.IntVar(&cfg.Transport.MaxConns, "max-conns", transport.DefaultMaxConns, "maximum number of connections open at once, TCP and QUIC counted together (negative disables)")
+	fs.IntVar(&cfg.Transport.MaxConnsPerIP, "max-conns-per-ip", transport.DefaultMaxConnsPerIP, "maximum number of connections open at once from one client IP address, TCP and QUIC counted together (negative disables)")
+	fs.IntVar(&cfg.Transport.MaxStreamsPerConn, "max-streams-per-conn", transport.DefaultMaxStreamsPerConn, "maximum number of requests open at once on one HTTP/2 or HTTP/3 connection")
 	fs.BoolVar(&lf.logClientAddresses, "log-client-addresses", false, "write client IP addresses in log lines (RFC 7285, Section 15.4 advises against it)")
 	return lf
 }
@@ -40,8 +41,8 @@ func addLimitFlags(fs *flag.FlagSet, cfg *daemon.Config) *limitFlags {
 // apply checks the limit flags and sets the logging policy.
 func (lf *limitFlags) apply(cfg *daemon.Config, sseCfg *sse.Config) error {
 	l := cfg.Limits
-	if l.MaxJSONDepth <= 0 || l.MaxCostTypes <= 0 || l.MaxConstraints <= 0 || l.RateBurst <= 0 {
-		return fmt.Errorf("--max-json-depth, --max-cost-types, --max-constraints and --rate-burst must be positive")
+	if l.MaxJSONDepth <= 0 || l.MaxCostTypes <= 0 || l.MaxConstraints <= 0 || l.RateBurst <= 0 || cfg.Transport.MaxStreamsPerConn <= 0 {
+		return fmt.Errorf("--max-json-depth, --max-cost-types, --max-constraints, --rate-burst and --max-streams-per-conn must be positive")
 	}
 	if l.BodyReadTimeout <= 0 || l.WriteTimeout <= 0 || cfg.Transport.ReadHeaderTimeout <= 0 {
 		return fmt.Errorf("--read-header-timeout, --body-read-timeout and --write-timeout must be positive")

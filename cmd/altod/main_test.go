@@ -114,6 +114,7 @@ func TestCheckFlag(t *testing.T) {
 		{"--tls-cert", "cert.pem"},
 		{"--tls-min-version", "1.2"},
 		{"--max-update-streams-per-client", "0"},
+		{"--max-streams-per-conn", "0"},
 	} {
 		if code := run(args); code != 2 {
 			t.Errorf("altod %v exited %d, want 2", args, code)

@@ -137,8 +137,8 @@ func longLived(res string) bool { return res == netdef.TypeUpdateStream }
 // setWriteDeadline bounds the time to write the response of r, so that
 // a client that reads slowly cannot hold the connection or, on HTTP/2
 // and HTTP/3, the request's stream. quic-go's http3 ResponseWriter sets
-// the deadline on the stream. An error, from a ResponseWriter without
-// deadlines, is ignored.
+// the deadline on the stream. The error of a ResponseWriter without
+// deadlines is ignored.
 func (h *Handler) setWriteDeadline(w http.ResponseWriter) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(h.limits.WriteTimeout))
 }

@@ -74,7 +74,7 @@ type Config struct {
 	// together, so a client that learns of HTTP/3 over TCP holds two. A
 	// TCP connection over a limit is closed at once, after a 503
 	// response with Retry-After on plain text. A QUIC connection over a
-	// limit is refused before its TLS handshake with CONNECTION_REFUSED.
+	// limit is rejected before its TLS handshake with CONNECTION_REFUSED.
 	// Zero means DefaultMaxConns and DefaultMaxConnsPerIP, and a
 	// negative value disables the limit.
 	MaxConns, MaxConnsPerIP int
@@ -85,7 +85,7 @@ type Config struct {
 	// negative value is an error.
 	MaxStreamsPerConn int
 	// OnReject, when set, is called for each TCP connection closed and
-	// each QUIC connection refused by a connection limit, with the
+	// each QUIC connection rejected by a connection limit, with the
 	// reason "connections".
 	OnReject func(reason string)
 	// LogClientAddresses keeps client IP addresses in the log lines of

@@ -14,26 +14,21 @@ import (
 // leaves room for reserved stream types that clients send as grease.
 const maxUniStreamsPerConn = 8
 
-// errTooManyConns makes quic-go refuse a new QUIC connection with the
+// errTooManyConns makes quic-go reject a new QUIC connection with the
 // transport error CONNECTION_REFUSED (RFC 9000, Section 20.1).
 var errTooManyConns = errors.New("too many connections")
 
 // quicConnContext returns a quic.Transport ConnContext callback that
 // counts each new QUIC connection in c. quic-go calls it for the first
-// Initial packet of a connection, before the TLS handshake, and refuses
+// Initial packet of a connection, before the TLS handshake, and rejects
 // the connection when it returns an error. The slot is given back when
 // the connection's context ends, which quic-go does when the connection
 // closes or its handshake fails.
 //
 // quic-go calls the callback again for each further Initial packet of a
-// refused attempt, so onReject counts a refused attempt once or twice:
+// rejected attempt, so onReject counts a rejected attempt once or twice:
 // a large TLS ClientHello, such as one with a post-quantum key share,
 // spans two packets.
-//
-// NOTE: quic-go v0.65.0 does not end that context in two rare cases
-// after the callback returned: a failure to generate a connection ID,
-// and a client's connection ID colliding with one in use. Each such
-// case keeps one slot until the server stops.
 func (c *connCounter) quicConnContext(onReject func(reason string)) func(context.Context, *quic.ClientInfo) (context.Context, error) {
 	return func(ctx context.Context, info *quic.ClientInfo) (context.Context, error) {
 		ip := hostOf(info.RemoteAddr)
@@ -49,9 +44,9 @@ func (c *connCounter) quicConnContext(onReject func(reason string)) func(context
 }
 
 // needsAddressCheck is the quic.Transport VerifySourceAddress callback.
-// It asks a client to prove its source address with a Retry packet (RFC
-// 9000, Section 8.1.2) once the address holds half of the per-address
-// limit or the server half of the total. The address of an Initial
+// It requires a client to prove its source address with a Retry packet
+// (RFC 9000, Section 8.1.2) once the address has half of the
+// per-address limit or the server half of the total. The address of an Initial
 // packet can be spoofed, and a handshake that never completes holds its
 // slot until the handshake timeout, so without the check anyone could
 // fill the slots of another client's address. With it, spoofed packets

@@ -139,13 +139,13 @@ func TestQUICConnectionLimitPerIP(t *testing.T) {
 
 	// The second connection from one address needs a Retry first,
 	// because the address then holds half of its limit.
-	var held []*http.Client
+	var accepted []*http.Client
 	for i := range 2 {
 		c, _ := h3ClientFrom(t, cert.pool(), "127.0.0.2")
 		if _, body := get(t, c, url); string(body) != "HTTP/3.0" {
 			t.Fatalf("connection %d within the limit: protocol %q", i, body)
 		}
-		held = append(held, c)
+		accepted = append(accepted, c)
 	}
 
 	over, _ := h3ClientFrom(t, cert.pool(), "127.0.0.2")
@@ -160,7 +160,7 @@ func TestQUICConnectionLimitPerIP(t *testing.T) {
 
 	other, _ := h3ClientFrom(t, cert.pool(), "127.0.0.3")
 	get(t, other, url)
-	for _, c := range held {
+	for _, c := range accepted {
 		get(t, c, url)
 	}
 }
