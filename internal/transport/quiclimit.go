@@ -26,9 +26,10 @@ var errTooManyConns = errors.New("too many connections")
 // closes or its handshake fails.
 //
 // quic-go calls the callback again for each further Initial packet of a
-// rejected attempt, so onReject counts a rejected attempt once or twice:
-// a large TLS ClientHello, such as one with a post-quantum key share,
-// spans two packets.
+// rejected attempt, so onReject counts rejected Initial packets, not
+// attempts. An attempt sends several when its TLS ClientHello spans two
+// packets, as one with a post-quantum key share does, or when the
+// client retransmits.
 func (c *connCounter) quicConnContext(onReject func(reason string)) func(context.Context, *quic.ClientInfo) (context.Context, error) {
 	return func(ctx context.Context, info *quic.ClientInfo) (context.Context, error) {
 		ip := hostOf(info.RemoteAddr)

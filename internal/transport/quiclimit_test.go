@@ -110,10 +110,10 @@ func TestQUICConnectionLimitTotal(t *testing.T) {
 	if !isConnectionRefused(err) {
 		t.Fatalf("QUIC connection over the total: err = %v, want CONNECTION_REFUSED", err)
 	}
-	// One refused attempt is reported once per Initial packet, and Go's
-	// TLS ClientHello spans one or two of them.
-	if got := rejects.count("connections"); got < 1 || got > 2 {
-		t.Errorf("OnReject(\"connections\") called %d times, want 1 or 2", got)
+	// A rejected attempt is reported once per Initial packet, and the
+	// client may send several.
+	if got := rejects.count("connections"); got < 1 {
+		t.Errorf("OnReject(\"connections\") called %d times, want at least 1", got)
 	}
 
 	t.Run("earlier connections keep working", func(t *testing.T) {
@@ -152,10 +152,10 @@ func TestQUICConnectionLimitPerIP(t *testing.T) {
 	if _, _, err := tryGet(over, url); !isConnectionRefused(err) {
 		t.Errorf("third connection from one address: err = %v, want CONNECTION_REFUSED", err)
 	}
-	// One refused attempt is reported once per Initial packet, and Go's
-	// TLS ClientHello spans one or two of them.
-	if got := rejects.count("connections"); got < 1 || got > 2 {
-		t.Errorf("OnReject(\"connections\") called %d times, want 1 or 2", got)
+	// A rejected attempt is reported once per Initial packet, and the
+	// client may send several.
+	if got := rejects.count("connections"); got < 1 {
+		t.Errorf("OnReject(\"connections\") called %d times, want at least 1", got)
 	}
 
 	other, _ := h3ClientFrom(t, cert.pool(), "127.0.0.3")
