@@ -62,21 +62,27 @@ func tlsRequest(target string) *http.Request {
 	return r
 }
 
-// challenge returns the Digest challenge of the policy for algorithm.
+// challenge returns a new Digest challenge of the policy for algorithm.
 func (f *digestFixture) challenge(t *testing.T, algorithm string) *digest.Challenge {
 	t.Helper()
-	for _, v := range f.policy.Challenges(tlsRequest("/directory"), false) {
+	return parseChallenge(t, f.policy.Challenges(tlsRequest("/directory"), false), algorithm)
+}
+
+// parseChallenge returns the challenge for algorithm among values.
+func parseChallenge(t testing.TB, values []string, algorithm string) *digest.Challenge {
+	t.Helper()
+	for _, v := range values {
 		c, err := digest.ParseChallenge(v)
 		if err == nil && c.Algorithm == algorithm {
 			return c
 		}
 	}
-	t.Fatalf("no Digest challenge with algorithm %s", algorithm)
+	t.Fatalf("no Digest challenge with algorithm %s in %q", algorithm, values)
 	return nil
 }
 
 // credentials computes an Authorization header with icholy/digest.
-func credentials(t *testing.T, c *digest.Challenge, user, password, method, uri string, count int) string {
+func credentials(t testing.TB, c *digest.Challenge, user, password, method, uri string, count int) string {
 	t.Helper()
 	cred, err := digest.Digest(c, digest.Options{Method: method, URI: uri, Username: user, Password: password, Count: count})
 	if err != nil {

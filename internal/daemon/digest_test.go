@@ -17,11 +17,13 @@ import (
 
 	"github.com/icholy/digest"
 
+	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/client"
 	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/alttest"
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/testcert"
+	"github.com/goalto/goalto/internal/transport"
 )
 
 // digestDefinition has two digest clients: dave, with HA1 digests for
@@ -42,6 +44,7 @@ access:
 resources:
   - {id: test-network-map, type: network-map, path: /networkmap}
   - {id: num-routing-map, type: cost-map, path: /costmap/num, cost-types: [num-routing], accepted-roles: [internal]}
+  - {id: filtered-num-routing, type: filtered-cost-map, path: /costmap/filtered, cost-types: [num-routing], accepted-roles: [internal]}
 `
 
 // Passwords of the digest clients.
@@ -58,7 +61,8 @@ type digestServer struct {
 }
 
 // startDigestServer starts altod with the digest settings (a YAML flow
-// mapping such as "{nonce-lifetime: 1}"), over TLS unless plain is set.
+// mapping such as "{nonce-lifetime: 1}"), over TLS with HTTP/1.1, HTTP/2
+// and HTTP/3 unless plain is set.
 func startDigestServer(t *testing.T, settings string, plain bool) *digestServer {
 	t.Helper()
 	dir := t.TempDir()
@@ -83,6 +87,7 @@ func startDigestServer(t *testing.T, settings string, plain bool) *digestServer 
 	if !plain {
 		s.certs = testcert.Write(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), "alto")
 		cfg.Transport.CertFile, cfg.Transport.KeyFile = s.certs.CertFile, s.certs.KeyFile
+		cfg.Transport.Protocols = []transport.Protocol{transport.HTTP1, transport.HTTP2, transport.HTTP3}
 		s.pool = testcert.TLSConfig(s.certs.Pool())
 	}
 	d := alttest.StartConfig(t, cfg)
@@ -212,14 +217,16 @@ func TestDigestClientLibrary(t *testing.T) {
 	s := startDigestServer(t, "{}", false)
 	tests := []struct {
 		name, user, password string
+		transport            client.Option
 		wantCostMap          bool
 	}{
-		{"internal client", "dave", davePassword, true},
-		{"client without role", "erin", erinPassword, false},
+		{"internal client over HTTP/2", "dave", davePassword, client.WithTLSConfig(s.pool), true},
+		{"internal client over HTTP/3", "dave", davePassword, client.WithHTTP3(s.pool), true},
+		{"client without role", "erin", erinPassword, client.WithTLSConfig(s.pool), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := client.New(s.origin+"/directory", client.WithTLSConfig(s.pool), client.WithDigestAuth(tc.user, tc.password))
+			c, err := client.New(s.origin+"/directory", tc.transport, client.WithDigestAuth(tc.user, tc.password))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -245,6 +252,15 @@ func TestDigestClientLibrary(t *testing.T) {
 			}
 			if len(cm.CostMap) == 0 {
 				t.Error("the cost map is empty")
+			}
+			// A POST request: the Digest transport must send the body
+			// again after the 401.
+			filtered, err := c.FilteredCostMap(ctx, &alto.CostMapFilter{CostType: alto.CostType{Mode: "numerical", Metric: "routingcost"}})
+			if err != nil {
+				t.Fatalf("FilteredCostMap: %v", err)
+			}
+			if len(filtered.CostMap) != len(cm.CostMap) {
+				t.Errorf("filtered cost map without PIDs has %d sources, want %d", len(filtered.CostMap), len(cm.CostMap))
 			}
 		})
 	}
