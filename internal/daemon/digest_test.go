@@ -55,6 +55,8 @@ const (
 
 // digestServer is altod with the digest definition.
 type digestServer struct {
+	d      *daemon.Daemon
+	path   string // the definition file
 	origin string
 	pool   *tls.Config // nil over plain HTTP
 	certs  testcert.Cert
@@ -90,8 +92,9 @@ func startDigestServer(t *testing.T, settings string, plain bool) *digestServer 
 		cfg.Transport.Protocols = []transport.Protocol{transport.HTTP1, transport.HTTP2, transport.HTTP3}
 		s.pool = testcert.TLSConfig(s.certs.Pool())
 	}
-	d := alttest.StartConfig(t, cfg)
-	s.origin = strings.TrimSuffix(d.IRDURL(), "/directory")
+	s.d = alttest.StartConfig(t, cfg)
+	s.path = path
+	s.origin = strings.TrimSuffix(s.d.IRDURL(), "/directory")
 	return s
 }
 
@@ -299,6 +302,45 @@ func TestDigestReplayedNonceCount(t *testing.T) {
 		{"first use", auth, http.StatusOK},
 		{"replayed", auth, http.StatusUnauthorized},
 		{"next count", authorization(t, c, "dave", davePassword, "/costmap/num", 2), http.StatusOK},
+	}
+	for _, st := range steps {
+		if status, _, _ := s.get(t, hc, "/costmap/num", st.auth); status != st.want {
+			t.Errorf("%s: status %d, want %d", st.name, status, st.want)
+		}
+	}
+}
+
+func TestDigestNoncesSurviveReload(t *testing.T) {
+	s := startDigestServer(t, "{}", false)
+	hc := s.httpClient(t)
+	_, values, _ := s.get(t, hc, "/costmap/num", "")
+	c := digestChallenge(t, values, "SHA-256")
+	first := authorization(t, c, "dave", davePassword, "/costmap/num", 1)
+	if status, _, _ := s.get(t, hc, "/costmap/num", first); status != http.StatusOK {
+		t.Fatalf("before the reload: status %d, want 200", status)
+	}
+
+	// Give erin the role, so that the reload shows in her access.
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "clients: [dave]", "clients: [dave, erin]", 1)
+	if err := os.WriteFile(s.path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.d.Reload(); err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		name string
+		auth string
+		want int
+	}{
+		{"count used before the reload", first, http.StatusUnauthorized},
+		{"next count of the old nonce", authorization(t, c, "dave", davePassword, "/costmap/num", 2), http.StatusOK},
+		{"client given the role by the reload", authorization(t, c, "erin", erinPassword, "/costmap/num", 1), http.StatusOK},
 	}
 	for _, st := range steps {
 		if status, _, _ := s.get(t, hc, "/costmap/num", st.auth); status != st.want {
