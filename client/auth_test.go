@@ -217,6 +217,43 @@ func TestAuthOnlyToIRDOrigin(t *testing.T) {
 	}
 }
 
+func TestDigestOnlyToIRDOrigin(t *testing.T) {
+	directory := func(body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// A server that challenges every request without a Digest
+			// response, as one that wants to collect responses would.
+			if !strings.Contains(r.Header.Get("Authorization"), "response=") {
+				w.Header().Set("WWW-Authenticate", `Digest realm="x", qop="auth", algorithm=SHA-256, nonce="n"`)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", alto.MediaTypeDirectory)
+			w.Write([]byte(body))
+		})
+	}
+	other := &authRecorder{seen: map[string]string{}, next: directory(`{"meta": {}, "resources": {}}`)}
+	otherServer := httptest.NewServer(other)
+	defer otherServer.Close()
+	irdBody := `{"meta": {}, "resources": {"secondary": {"uri": "` + otherServer.URL + `/directory", "media-type": "` + alto.MediaTypeDirectory + `"}}}`
+	home := &authRecorder{seen: map[string]string{}, next: directory(irdBody)}
+	homeServer := httptest.NewServer(home)
+	defer homeServer.Close()
+
+	c, err := client.New(homeServer.URL+"/directory", client.WithDigestAuth("alice", "secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The secondary directory returns 401 to the client, so Resources
+	// may fail, but both servers have seen their requests by then.
+	c.Resources(context.Background())
+	if got := home.get("/directory"); !strings.Contains(got, "response=") {
+		t.Errorf("Authorization at the IRD's server = %q, want Digest credentials", got)
+	}
+	if got := other.get("/directory"); got != "" {
+		t.Errorf("Authorization at another server = %q, want none", got)
+	}
+}
+
 func TestAuthOptionErrors(t *testing.T) {
 	const server = "https://127.0.0.1:1/directory"
 	tests := []struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/icholy/digest"
@@ -79,10 +80,13 @@ type digestAuth struct {
 	username, password string
 }
 
-// WithDigestAuth authenticates every request with HTTP Digest (RFC 7616)
-// with the user name and password, as RFC 7285, Section 8.3.5 provides
-// for ALTO client authentication. The transport is
-// github.com/icholy/digest. The first request to a host carries
+// WithDigestAuth authenticates requests with HTTP Digest (RFC 7616) with
+// the user name and password, as RFC 7285, Section 8.3.5 provides for
+// ALTO client authentication. Like WithBasicAuth, it applies only to the
+// scheme, host and port of the root IRD URL, so a server that an IRD
+// lists elsewhere can neither challenge the client nor get a response
+// computed from the password. The transport is
+// github.com/icholy/digest. The first request to the origin carries
 // incomplete Digest credentials, so that the server answers 401 with a
 // challenge even for a public resource such as the directory, and is
 // then sent once more with credentials. Later requests to the host
@@ -100,26 +104,32 @@ func WithDigestAuth(username, password string) Option {
 	}
 }
 
-// digestTransport gives requests without an Authorization header the
-// placeholder credentials, which the Digest transport replaces once it
-// holds a challenge for the host. A server that sees the placeholder
-// rejects it with 401 and a challenge.
+// digestTransport sends the requests to the root IRD's origin through
+// the Digest transport and the others directly. It gives requests to
+// that origin without an Authorization header the placeholder
+// credentials, which the Digest transport replaces once it holds a
+// challenge. A server rejects the placeholder with 401 and a challenge.
 type digestTransport struct {
-	next        *digest.Transport
-	placeholder string
+	digest       *digest.Transport
+	other        http.RoundTripper // for the other origins
+	scheme, host string            // of the root IRD URL, host with its port
+	placeholder  string
 }
 
 func (t *digestTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme != t.scheme || !strings.EqualFold(hostPort(r.URL), t.host) {
+		return t.other.RoundTrip(r)
+	}
 	if r.Header.Get("Authorization") == "" {
 		r = r.Clone(r.Context())
 		r.Header.Set("Authorization", t.placeholder)
 	}
-	return t.next.RoundTrip(r)
+	return t.digest.RoundTrip(r)
 }
 
 // CloseIdleConnections closes the idle connections of the transport
 // below.
-func (t *digestTransport) CloseIdleConnections() { t.next.CloseIdleConnections() }
+func (t *digestTransport) CloseIdleConnections() { t.digest.CloseIdleConnections() }
 
 // Close closes the idle connections of the HTTP client and the HTTP/3
 // transport that WithHTTP3 made. A client with that transport cannot
@@ -161,7 +171,10 @@ func (c *Client) installTransport() error {
 			return errors.New("WithDigestAuth: empty user name")
 		}
 		base = &digestTransport{
-			next:        &digest.Transport{Username: c.ext.digest.username, Password: c.ext.digest.password, Transport: base},
+			digest:      &digest.Transport{Username: c.ext.digest.username, Password: c.ext.digest.password, Transport: base},
+			other:       base,
+			scheme:      c.irdURL.Scheme,
+			host:        hostPort(c.irdURL),
 			placeholder: fmt.Sprintf("Digest username=%q", c.ext.digest.username),
 		}
 	}
