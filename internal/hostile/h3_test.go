@@ -14,6 +14,7 @@ import (
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/alttest"
 	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/server"
 	"github.com/goalto/goalto/internal/snapshot"
 	"github.com/goalto/goalto/internal/testcert"
@@ -175,4 +176,59 @@ func TestHTTP3Limits(t *testing.T) {
 		}
 		tg.checkAlive(t)
 	})
+}
+
+// rejectedConnections returns alto_server_rejected_requests_total with
+// the reason "connections" from reg.
+func rejectedConnections(t *testing.T, reg *metrics.Registry) float64 {
+	t.Helper()
+	families, err := reg.Gatherer().Gather()
+	if err != nil {
+		t.Fatalf("gathering metrics: %v", err)
+	}
+	for _, f := range families {
+		if f.GetName() != "alto_server_rejected_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == "connections" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatal(`no alto_server_rejected_requests_total{reason="connections"}`)
+	return 0
+}
+
+func TestHTTP3ConnectionLimitMetric(t *testing.T) {
+	cert := testcert.New(t, "altod")
+	reg := metrics.New()
+	d := alttest.StartConfig(t, daemon.Config{
+		Transport: transport.Config{
+			CertFile:      cert.CertFile,
+			KeyFile:       cert.KeyFile,
+			Protocols:     []transport.Protocol{transport.HTTP1, transport.HTTP3},
+			MaxConnsPerIP: 1,
+		},
+		Metrics: reg,
+	})
+	tg := &h3Target{base: strings.TrimSuffix(d.IRDURL(), "/directory"), cert: cert}
+
+	// The first client keeps its connection, the only slot of 127.0.0.1.
+	resp, err := tg.client(t, 0).Get(tg.base + "/directory")
+	if err != nil {
+		t.Fatalf("first connection: %v", err)
+	}
+	resp.Body.Close()
+
+	_, err = tg.client(t, 0).Get(tg.base + "/directory")
+	var transportErr *quic.TransportError
+	if !errors.As(err, &transportErr) || transportErr.ErrorCode != quic.ConnectionRefused {
+		t.Fatalf("second connection from 127.0.0.1: err = %v, want CONNECTION_REFUSED", err)
+	}
+	if got := rejectedConnections(t, reg); got < 1 {
+		t.Errorf(`alto_server_rejected_requests_total{reason="connections"} = %g, want at least 1`, got)
+	}
 }
