@@ -269,6 +269,52 @@ func TestDigestClientLibrary(t *testing.T) {
 	}
 }
 
+func TestDigestConcurrentRequests(t *testing.T) {
+	s := startDigestServer(t, "{}", false)
+	log := &statusLog{}
+	c, err := client.New(s.origin+"/directory", client.WithTLSConfig(s.pool),
+		client.WithDigestAuth("dave", davePassword), client.WithTransportWrapper(log.wrap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Resources(ctx); err != nil {
+		t.Fatalf("Resources: %v", err)
+	}
+	log.mu.Lock()
+	log.entries = nil
+	log.mu.Unlock()
+
+	// The requests share one nonce with increasing counts, which may
+	// reach the server out of order. None may be rejected.
+	const workers, perWorker = 8, 20
+	errs := make(chan error, workers*perWorker)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range perWorker {
+				_, err := c.FilteredCostMap(ctx, &alto.CostMapFilter{CostType: alto.CostType{Mode: "numerical", Metric: "routingcost"}})
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("FilteredCostMap: %v", err)
+		}
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for _, e := range log.entries {
+		if strings.HasPrefix(e, "401 ") {
+			t.Errorf("a concurrent request got %s", e)
+		}
+	}
+}
+
 func TestDigestWrongPassword(t *testing.T) {
 	s := startDigestServer(t, "{}", false)
 	hc := s.httpClient(t)
