@@ -23,6 +23,7 @@ import (
 	"github.com/goalto/goalto/internal/sse"
 	"github.com/goalto/goalto/internal/tips"
 	"github.com/goalto/goalto/internal/transport"
+	"github.com/goalto/goalto/internal/updates"
 )
 
 func main() {
@@ -47,6 +48,9 @@ func run(args []string) int {
 	fs.StringVar(&cfg.ManagementListen, "metrics-listen", "", "TCP `address` of the management listener for /metrics, /healthz and /readyz, such as 127.0.0.1:9181; empty disables it")
 	maxStreams := fs.Int("max-update-streams", sse.DefaultMaxStreams, "most open update streams (RFC 8895) on the server")
 	maxStreamsPerClient := fs.Int("max-update-streams-per-client", sse.DefaultMaxStreamsPerClient, "most open update streams of one client IP address; clients behind one proxy share it")
+	var tipsCfg tips.Config
+	fs.IntVar(&tipsCfg.MaxViews, "max-tips-views", tips.DefaultMaxViews, "most open TIPS views (RFC 9569) on the server")
+	fs.IntVar(&tipsCfg.MaxViewsPerClient, "max-tips-views-per-client", tips.DefaultMaxViewsPerClient, "most TIPS views that one client IP address holds references to; clients behind one proxy share it")
 	check := fs.Bool("check", false, "build the maps from the definition, print a summary and exit")
 	disc := addDiscoveryFlags(fs)
 	mgmt := addManagementFlags(fs, &cfg)
@@ -62,6 +66,10 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "altod: --max-update-streams and --max-update-streams-per-client must be positive")
 		return 2
 	}
+	if tipsCfg.MaxViews <= 0 || tipsCfg.MaxViewsPerClient <= 0 {
+		fmt.Fprintln(os.Stderr, "altod: --max-tips-views and --max-tips-views-per-client must be positive")
+		return 2
+	}
 	if disc.print {
 		if err := printDiscoveryRecords(os.Stdout, disc); err != nil {
 			fmt.Fprintln(os.Stderr, "altod:", err)
@@ -74,13 +82,15 @@ func run(args []string) int {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = logger
-	tipsReg := daemon.Registrar(tips.Register)
+	tipsReg := daemon.Registrar(func(h *server.Handler, e *updates.Engine, l *slog.Logger) {
+		tips.New(tipsCfg).Register(h, e, l)
+	})
 	linkState := bgpls.NewHandler() // the topology from BGP-LS routes
 	bgpOpts := bgp.Options{Families: []bgp.FamilyHandler{linkState}}
 	if cfg.ManagementListen != "" {
 		reg := metrics.New()
 		cfg.Metrics = reg
-		tipsReg = reg.TIPSRegistrar(tips.Config{}) // counts the open views
+		tipsReg = reg.TIPSRegistrar(tipsCfg) // counts the open views
 		bgpOpts.OnStart = reg.WatchBGP
 	}
 	cfg.Sources = append(cfg.Sources, linkState.Factory(), bgp.Factory(bgpOpts))

@@ -115,6 +115,8 @@ func TestCheckFlag(t *testing.T) {
 		{"--tls-min-version", "1.2"},
 		{"--max-update-streams-per-client", "0"},
 		{"--max-streams-per-conn", "0"},
+		{"--max-tips-views", "0"},
+		{"--max-tips-views-per-client", "-1"},
 	} {
 		if code := run(args); code != 2 {
 			t.Errorf("altod %v exited %d, want 2", args, code)

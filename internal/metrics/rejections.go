@@ -13,7 +13,7 @@ import (
 var rejectionReasons = []string{
 	server.ReasonAuthFailed, server.ReasonAccessDenied, server.ReasonRateLimited,
 	server.ReasonOverloaded, server.ReasonJSONDepth, server.ReasonBodyTooLarge,
-	server.ReasonCostTypes, server.ReasonConnections,
+	server.ReasonCostTypes, server.ReasonConnections, server.ReasonTIPSViews,
 }
 
 // rejectionCounter counts the requests that the server rejected for a

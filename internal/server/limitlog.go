@@ -32,6 +32,9 @@ const (
 	// ReasonUpdateStreams is reported by the update stream service
 	// through NoteRejection, for a stream over a limit on open streams.
 	ReasonUpdateStreams = "update_streams"
+	// ReasonTIPSViews is reported by the TIPS service through
+	// NoteRejection, for a view open request over a limit on views.
+	ReasonTIPSViews = "tips_views"
 )
 
 // NoteRejection counts and logs, rate-limited, a rejection made outside

@@ -68,7 +68,7 @@ func (s *Service) openDerived(r *http.Request, snap *snapshot.Snapshot, res *sna
 	}
 	src := &derived{resourceID: res.ID, input: canonical, req: r.Clone(context.Background()), snap: snap}
 	src.req.Body = http.NoBody
-	v, err := s.openDerivedView(key, src)
+	v, err := s.openDerivedView(clientIP(r), key, src)
 	if err != nil {
 		return nil, err
 	}

@@ -24,12 +24,21 @@
 //
 // All clients of a resource share one view (the second option of RFC
 // 9569, Section 8.3), so the view URI depends only on the resource and
-// the token. A view is never closed for being idle: it stays open as
-// long as a TIPS resource of the published snapshot offers its resource
-// and the engine keeps the same updates graph for it. When the resource
-// leaves the definition, or the engine replaces its graph, requests for
-// the view's URIs get 404 and the next open request creates a view with
-// a new token. The server keeps no state per client.
+// the token. A view of a POST-mode resource is shared by the clients
+// that send the same input. A view stays open while a TIPS resource of
+// the published snapshot offers its resource and the engine keeps the
+// same updates graph for it. It also needs a request or a pending long
+// poll within Config.ViewIdleTimeout (10 minutes by default). Once it closes,
+// requests for the view's URIs get 404 and the next open request creates
+// a view with a new token (RFC 9569, Section 4.1 allows a server to
+// close a view at any time).
+//
+// The service counts, per client IP address, the views that the client
+// holds references to. An open request creates or refreshes the
+// client's reference, and so does each request to the view's URIs. RFC
+// 9569 defines no request to close a view, so the reference ends when
+// the view closes or when the client has sent no request to the view for
+// ViewIdleTimeout.
 //
 // # Update items and status codes
 //
@@ -70,11 +79,16 @@
 // defaults bound them: DefaultMaxWaiters (4096) in total and
 // DefaultMaxWaitersPerView (1024) per view, so that clients of one
 // resource cannot take every slot. A request beyond a limit gets 429
-// with "Retry-After: 1". DefaultMaxViews (1024) bounds the views; since
-// views are per resource, it is reached only by a definition that
-// offers more resources than that, and the open request then gets 429
-// with "Retry-After: 30". RFC 9569, Sections 6.2, 7.2 and 9.1 recommend
-// 429 (Too Many Requests) for these limits.
+// with "Retry-After: 1". DefaultMaxViews (1024) bounds the open views,
+// and an open request that would create one more gets 429 with
+// "Retry-After: 30". DefaultMaxViewsPerClient (16) bounds the views that
+// one client IP address holds references to, because a client can
+// create views at will with distinct inputs of a POST-mode resource. An
+// open request over it gets 429 with a Retry-After of the seconds until
+// the client's least recently used reference ends. RFC 9569, Sections
+// 6.2, 7.2 and 9.1 recommend 429 (Too Many Requests) for these limits.
+// The view limits are counted in alto_server_rejected_requests_total
+// with reason "tips_views" and logged at most once per 10 seconds.
 //
 // # Open requests
 //

@@ -22,7 +22,7 @@ func (s *Service) serveNextEdge(w http.ResponseWriter, r *http.Request, resource
 		server.PlainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on <tips-view-uri>/ug; use POST with "+alto.MediaTypeTIPSParams)
 		return
 	}
-	v := s.findFreshView(resourceID, token)
+	v := s.findFreshView(clientIP(r), resourceID, token)
 	if v == nil {
 		writeViewNotFound(w)
 		return

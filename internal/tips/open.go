@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goalto/goalto/alto"
@@ -46,11 +47,9 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 			Message: "the updates graph of this resource is not ready; retry shortly"})
 		return
 	}
-	v, err := s.openView(req.ResourceID, g)
-	if errors.Is(err, errTooManyViews) {
-		w.Header().Set("Retry-After", retryAfterViews)
-		server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: http.StatusTooManyRequests,
-			Message: errTooManyViews.Error() + fmt.Sprintf(" (%d); retry later", s.cfg.MaxViews)})
+	client := clientIP(r)
+	v, err := s.openView(client, req.ResourceID, g)
+	if s.writeViewLimit(w, client, err) {
 		return
 	}
 	out := addTIPSResponse{
@@ -58,6 +57,28 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 		TIPSViewSummary: tipsViewSummary{UpdatesGraphSummary: summarize(g, req.Tag)},
 	}
 	writeJSON(w, alto.MediaTypeTIPS, out)
+}
+
+// writeViewLimit writes the 429 response with an ALTO error and
+// Retry-After (RFC 9569, Section 6.2) when err is the error of a view
+// limit, and reports whether it did.
+func (s *Service) writeViewLimit(w http.ResponseWriter, client string, err error) bool {
+	var msg, retryAfter string
+	switch {
+	case errors.Is(err, errTooManyViews):
+		msg = errTooManyViews.Error() + fmt.Sprintf(" (%d); retry later", s.cfg.MaxViews)
+		retryAfter = retryAfterViews
+	case errors.Is(err, errTooManyClientViews):
+		seconds := s.clientRetryAfter(client)
+		msg = errTooManyClientViews.Error() + fmt.Sprintf(" (%d); a view this client has not used for %s is released, so retry in %d s",
+			s.cfg.MaxViewsPerClient, s.cfg.ViewIdleTimeout, seconds)
+		retryAfter = strconv.Itoa(seconds)
+	default:
+		return false
+	}
+	w.Header().Set("Retry-After", retryAfter)
+	server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: http.StatusTooManyRequests, Message: msg})
+	return true
 }
 
 // viewURI returns the absolute URI of a view path, which RFC 9569,
@@ -108,10 +129,7 @@ func (s *Service) openPOSTView(w http.ResponseWriter, r *http.Request, snap *sna
 		return
 	}
 	v, err := s.openDerived(r, snap, res, req.Input)
-	if errors.Is(err, errTooManyViews) {
-		w.Header().Set("Retry-After", retryAfterViews)
-		server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: http.StatusTooManyRequests,
-			Message: errTooManyViews.Error() + fmt.Sprintf(" (%d); retry later", s.cfg.MaxViews)})
+	if s.writeViewLimit(w, clientIP(r), err) {
 		return
 	}
 	if err != nil {

@@ -61,7 +61,7 @@ func (s *Service) serveItem(w http.ResponseWriter, r *http.Request, resourceID, 
 		writeSyntax(w, "<j> in ug/<i>/<j>: "+seqSyntax)
 		return
 	}
-	v := s.findFreshView(resourceID, token)
+	v := s.findFreshView(clientIP(r), resourceID, token)
 	if v == nil {
 		writeViewNotFound(w)
 		return

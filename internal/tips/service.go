@@ -18,6 +18,7 @@ import (
 const (
 	DefaultViewPrefix        = "/tips/views/"
 	DefaultMaxViews          = 1024
+	DefaultMaxViewsPerClient = 16
 	DefaultMaxWaitersPerView = 1024
 	DefaultMaxWaiters        = 4096
 	DefaultLongPollTimeout   = 30 * time.Second
@@ -31,8 +32,8 @@ const maxParamsBytes = 64 << 10
 
 // Retry-After values, in seconds, of 429 and 503 responses. A long poll
 // slot frees as soon as any pending long poll ends. A view slot frees
-// only when a resource leaves the definition, so clients should wait
-// longer before they try to open a view again.
+// only when a view closes, which takes up to ViewIdleTimeout, so clients
+// should wait longer before they try to open a view again.
 const (
 	retryAfterWaiters  = "1"
 	retryAfterViews    = "30"
@@ -47,9 +48,17 @@ type Config struct {
 	// must start and end with "/"; default DefaultViewPrefix.
 	ViewPrefix string
 	// MaxViews is the maximum number of open views; default
-	// DefaultMaxViews. Views are shared per resource, so the limit
-	// matters only for definitions that offer more resources than this.
+	// DefaultMaxViews. Views of GET-mode resources are shared per
+	// resource, but a POST-mode resource has one view per distinct
+	// input, so clients can reach the limit.
 	MaxViews int
+	// MaxViewsPerClient is the maximum number of views that one client
+	// IP address holds references to; default DefaultMaxViewsPerClient.
+	// Opening a view creates or refreshes the reference. It ends when
+	// the view closes, or when the client has sent no request to the
+	// view for ViewIdleTimeout. Clients behind one proxy or NAT share
+	// the limit.
+	MaxViewsPerClient int
 	// MaxWaitersPerView is the maximum number of pending long polls on
 	// one view; default DefaultMaxWaitersPerView.
 	MaxWaitersPerView int
@@ -73,6 +82,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxViews <= 0 {
 		c.MaxViews = DefaultMaxViews
+	}
+	if c.MaxViewsPerClient <= 0 {
+		c.MaxViewsPerClient = DefaultMaxViewsPerClient
 	}
 	if c.MaxWaitersPerView <= 0 {
 		c.MaxWaitersPerView = DefaultMaxWaitersPerView
@@ -104,6 +116,10 @@ type Service struct {
 	views     map[string]*view // by resource ID
 	waiters   int              // pending long polls on all views
 	shutdowns map[*http.Server]context.Context
+	// clients holds the view references of each client IP address, and
+	// clientsSwept the time of the last sweep of all of them.
+	clients      map[string]clientViews
+	clientsSwept time.Time
 }
 
 // Stats counts what a Service holds now, for tests and metrics.
@@ -124,6 +140,7 @@ func New(cfg Config) *Service {
 		cfg:       cfg,
 		views:     map[string]*view{},
 		shutdowns: map[*http.Server]context.Context{},
+		clients:   map[string]clientViews{},
 	}
 }
 
@@ -149,7 +166,7 @@ func (s *Service) Register(h *server.Handler, e *updates.Engine, logger *slog.Lo
 	h.Handle(netdef.TypeTIPS, s)
 	h.HandlePrefix(s.cfg.ViewPrefix, viewHandler{s})
 	s.logger.Debug("TIPS service registered", "view_prefix", s.cfg.ViewPrefix,
-		"max_views", s.cfg.MaxViews, "max_waiters", s.cfg.MaxWaiters,
+		"max_views", s.cfg.MaxViews, "max_views_per_client", s.cfg.MaxViewsPerClient, "max_waiters", s.cfg.MaxWaiters,
 		"max_waiters_per_view", s.cfg.MaxWaitersPerView, "long_poll_timeout", s.cfg.LongPollTimeout)
 }
 
@@ -183,7 +200,14 @@ func (s *Service) shutdownContext(r *http.Request) context.Context {
 	return ctx
 }
 
-// limitLog logs the requests rejected by a limit at Warn level, at most
+// noteRejection counts a request over a view limit in the handler's
+// rejection metric and logs it, rate-limited, with the reason
+// server.ReasonTIPSViews.
+func (s *Service) noteRejection(msg string) {
+	s.handler.NoteRejection(server.ReasonTIPSViews, msg)
+}
+
+// limitLog logs the requests rejected by a long poll limit at Warn level, at most
 // once a minute. Each log counts the rejections since the previous log,
 // so rejections after the last log are not reported until the next one.
 type limitLog struct {

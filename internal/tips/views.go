@@ -32,22 +32,28 @@ type view struct {
 	derived *derived
 }
 
-// openView returns the view of a resource, and creates it when the
-// resource has no live view. g is the resource's current graph.
-func (s *Service) openView(resourceID string, g *updates.Graph) (*view, error) {
+// openView returns the view of a resource for a client, and creates it
+// when the resource has no live view. g is the resource's current graph.
+// It returns errTooManyClientViews when the client would hold more than
+// MaxViewsPerClient views, and errTooManyViews when a new view would
+// make more than MaxViews.
+func (s *Service) openView(client, resourceID string, g *updates.Graph) (*view, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
 	if v := s.views[resourceID]; v != nil {
 		if v.graph == g && s.liveLocked(v) {
+			if err := s.checkClientLocked(client, v); err != nil {
+				return nil, err
+			}
 			v.lastUsed = time.Now()
+			s.addClientLocked(client, v)
 			return v, nil
 		}
 		s.closeLocked(v, "the updates graph of the resource was replaced")
 	}
-	if len(s.views) >= s.cfg.MaxViews {
-		s.limited.reject(s.logger, "views", s.cfg.MaxViews)
-		return nil, errTooManyViews
+	if err := s.checkNewViewLocked(client); err != nil {
+		return nil, err
 	}
 	// rand.Text returns 26 base32 characters (128 random bits), which
 	// are safe in a URI path segment.
@@ -60,24 +66,41 @@ func (s *Service) openView(resourceID string, g *updates.Graph) (*view, error) {
 		lastUsed:   time.Now(),
 	}
 	s.views[resourceID] = v
+	s.addClientLocked(client, v)
 	s.logger.Debug("TIPS view opened", "resource_id", resourceID, "view", v.path)
 	return v, nil
 }
 
+// checkNewViewLocked applies the per-client and total view limits to a
+// view that a client is about to create. The caller holds s.mu.
+func (s *Service) checkNewViewLocked(client string) error {
+	if err := s.checkClientLocked(client, nil); err != nil {
+		return err
+	}
+	if len(s.views) >= s.cfg.MaxViews {
+		s.noteRejection("TIPS view rejected: the server has the maximum number of views open")
+		return errTooManyViews
+	}
+	return nil
+}
+
 // openDerivedView returns the view of a POST-mode resource and input
-// with the key, and creates it with its own updates graph when there is
-// no live view.
-func (s *Service) openDerivedView(key string, src *derived) (*view, error) {
+// with the key for a client, and creates it with its own updates graph
+// when there is no live view. It applies the limits of openView.
+func (s *Service) openDerivedView(client, key string, src *derived) (*view, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
 	if v := s.views[key]; v != nil {
+		if err := s.checkClientLocked(client, v); err != nil {
+			return nil, err
+		}
 		v.lastUsed = time.Now()
+		s.addClientLocked(client, v)
 		return v, nil
 	}
-	if len(s.views) >= s.cfg.MaxViews {
-		s.limited.reject(s.logger, "views", s.cfg.MaxViews)
-		return nil, errTooManyViews
+	if err := s.checkNewViewLocked(client); err != nil {
+		return nil, err
 	}
 	token := rand.Text()
 	v := &view{
@@ -89,6 +112,7 @@ func (s *Service) openDerivedView(key string, src *derived) (*view, error) {
 		derived:    src,
 	}
 	s.views[key] = v
+	s.addClientLocked(client, v)
 	s.logger.Debug("TIPS view opened", "resource_id", src.resourceID, "view", v.path)
 	return v, nil
 }
@@ -96,8 +120,8 @@ func (s *Service) openDerivedView(key string, src *derived) (*view, error) {
 // findFreshView is findView that also brings a view of a POST-mode
 // resource to the served snapshot, and closes it when the resource
 // rejects its input since a reload.
-func (s *Service) findFreshView(key, token string) *view {
-	v := s.findView(key, token)
+func (s *Service) findFreshView(client, key, token string) *view {
+	v := s.findView(client, key, token)
 	if v != nil && !s.refresh(v) {
 		s.closeView(v, "the resource rejects the input of the view since a reload")
 		return nil
@@ -115,8 +139,9 @@ func (s *Service) closeView(v *view, reason string) {
 }
 
 // findView returns the live view with the given resource ID and token,
-// or nil. A view found to be no longer live is closed.
-func (s *Service) findView(resourceID, token string) *view {
+// or nil, and refreshes the client's reference to it. A view found to be
+// no longer live is closed.
+func (s *Service) findView(client, resourceID, token string) *view {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.views[resourceID]
@@ -132,6 +157,7 @@ func (s *Service) findView(resourceID, token string) *view {
 		return nil
 	}
 	v.lastUsed = time.Now()
+	s.touchClientLocked(client, v)
 	return v
 }
 
@@ -193,9 +219,11 @@ func (s *Service) closeLocked(v *view, reason string) {
 	s.logger.Debug("TIPS view closed", "resource_id", v.resourceID, "view", v.path, "reason", reason)
 }
 
-// sweepLocked closes the views that are no longer live. The caller
-// holds s.mu.
+// sweepLocked closes the views that are no longer live, and now and
+// then drops the client references that have ended. The caller holds
+// s.mu.
 func (s *Service) sweepLocked() {
+	defer s.sweepClientsLocked(time.Now())
 	for _, v := range s.views {
 		switch {
 		case !s.liveLocked(v):
