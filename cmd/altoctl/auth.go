@@ -5,61 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/goalto/goalto/client"
 	"github.com/goalto/goalto/internal/access"
 )
-
-// passwordEnv names the environment variable that holds the Digest
-// password when --password-file is absent.
-const passwordEnv = "ALTO_PASSWORD"
-
-// authFlags are the global flags of HTTP Digest authentication.
-type authFlags struct {
-	digestUser   string
-	passwordFile string
-}
-
-// addAuthFlags adds --digest-user and --password-file to the global
-// flags. The password is never a flag value, because command lines are
-// visible to other users of the host.
-func addAuthFlags(cmd *cobra.Command) *authFlags {
-	f := &authFlags{}
-	flags := cmd.PersistentFlags()
-	flags.StringVar(&f.digestUser, "digest-user", "", "authenticate with HTTP Digest (RFC 7616) as this `user`; the password comes from --password-file or $"+passwordEnv)
-	flags.StringVar(&f.passwordFile, "password-file", "", "`file` whose first line is the Digest password")
-	return f
-}
-
-// options returns the client options of the flags: none without
-// --digest-user.
-func (f *authFlags) options(getenv func(string) string) ([]client.Option, error) {
-	if f.digestUser == "" {
-		if f.passwordFile != "" {
-			return nil, usagef("--password-file needs --digest-user")
-		}
-		return nil, nil
-	}
-	password := getenv(passwordEnv)
-	if f.passwordFile != "" {
-		file, err := os.Open(f.passwordFile)
-		if err != nil {
-			return nil, usagef("reading --password-file: %v", err)
-		}
-		defer file.Close()
-		if password, err = readPassword(file); err != nil {
-			return nil, usagef("reading --password-file %s: %v", f.passwordFile, err)
-		}
-	}
-	if password == "" {
-		return nil, usagef("--digest-user %s needs a password: set $%s or give --password-file", f.digestUser, passwordEnv)
-	}
-	return []client.Option{client.WithDigestAuth(f.digestUser, password)}, nil
-}
 
 // readPassword returns the first line of r without its line ending.
 func readPassword(r io.Reader) (string, error) {

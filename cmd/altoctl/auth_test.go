@@ -120,12 +120,15 @@ func TestDigestFlags(t *testing.T) {
 		wantStderr  string
 	}{
 		{"anonymous", nil, nil, 0, false, ""},
-		{"password from environment", map[string]string{passwordEnv: password}, []string{"--digest-user", "dave"}, 0, true, ""},
-		{"password from file", nil, []string{"--digest-user", "dave", "--password-file", passwordFile}, 0, true, ""},
-		{"wrong password", map[string]string{passwordEnv: "wrong"}, []string{"--digest-user", "dave"}, exitFailure, false, "401"},
-		{"no password", nil, []string{"--digest-user", "dave"}, exitUsage, false, "needs a password"},
-		{"password file without user", nil, []string{"--password-file", passwordFile}, exitUsage, false, "needs --digest-user"},
-		{"missing password file", nil, []string{"--digest-user", "dave", "--password-file", "/nonexistent"}, exitUsage, false, "--password-file"},
+		{"password from environment", map[string]string{passwordEnv: password}, []string{"--user", "dave", "--auth", "digest"}, 0, true, ""},
+		{"password from file", nil, []string{"--user", "dave", "--auth", "digest", "--password-file", passwordFile}, 0, true, ""},
+		{"deprecated digest-user", map[string]string{passwordEnv: password}, []string{"--digest-user", "dave"}, 0, true, ""},
+		{"basic to a digest client", map[string]string{passwordEnv: password}, []string{"--user", "dave"}, exitFailure, false, "401"},
+		{"wrong password", map[string]string{passwordEnv: "wrong"}, []string{"--user", "dave", "--auth", "digest"}, exitFailure, false, `rejected the digest credentials of user "dave"`},
+		{"no password", nil, []string{"--user", "dave", "--auth", "digest"}, exitUsage, false, "needs a password"},
+		{"password file without user", nil, []string{"--password-file", passwordFile}, exitUsage, false, "needs --user"},
+		{"missing password file", nil, []string{"--user", "dave", "--auth", "digest", "--password-file", "/nonexistent"}, exitUsage, false, "--password-file"},
+		{"digest-user and user", map[string]string{passwordEnv: password}, []string{"--user", "dave", "--digest-user", "dave"}, exitUsage, false, "not both"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,7 +49,7 @@ ended. With --json, print the reply.`,
 			return a.printBGPPeers(ctx, c)
 		},
 	}
-	flags = addRESTCONFFlags(cmd, getenv)
+	flags = a.addRESTCONFFlags(cmd, getenv)
 	return cmd
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/goalto/goalto/client"
 	"github.com/goalto/goalto/internal/conformance"
 )
 
@@ -112,7 +112,7 @@ func (f *checkFlags) register(cmd *cobra.Command) {
 	flags.StringSliceVar(&f.only, "only", nil, `run only these checks: IDs, or prefixes ending in a dot such as "fcm."; repeat or separate with commas`)
 	flags.DurationVar(&f.requestTimeout, "request-timeout", conformance.DefaultRequestTimeout, "time limit for each request")
 	flags.DurationVar(&f.updateTimeout, "update-timeout", conformance.DefaultUpdateTimeout, "how long to wait for an update after --trigger")
-	flags.StringVar(&f.caCert, "cacert", "", "PEM file of CA certificates to trust for https, besides the system ones")
+	flags.StringVar(&f.caCert, "cacert", "", "PEM file of CA certificates to trust for https, besides the system ones; the global --ca-file does the same")
 	flags.BoolVar(&f.insecure, "insecure", false, "do not verify the server's TLS certificate")
 }
 
@@ -169,18 +169,23 @@ func (a *app) conformanceConfig(cmd *cobra.Command, args []string, f *checkFlags
 		server = args[0]
 	}
 	if u, err := url.Parse(server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return conformance.Config{}, usagef("invalid IRD URL %q: want an absolute http or https URL such as http://127.0.0.1:8181/directory", server)
+		return conformance.Config{}, usagef("invalid IRD URL %q: want an absolute http or https URL such as http://127.0.0.1:8181/directory", client.RedactURL(server))
 	}
 	if f.requestTimeout <= 0 || f.updateTimeout <= 0 {
 		return conformance.Config{}, usagef("--request-timeout and --update-timeout must be positive")
 	}
-	tlsConfig, err := f.tlsConfig()
+	access, err := a.serverAccess(server)
+	if err != nil {
+		return conformance.Config{}, err
+	}
+	tlsConfig, err := f.tlsConfig(access.tls)
 	if err != nil {
 		return conformance.Config{}, err
 	}
 	cfg := conformance.Config{
-		URL:            server,
+		URL:            access.url,
 		TLSConfig:      tlsConfig,
+		WrapTransport:  access.wrap,
 		RequestTimeout: f.requestTimeout,
 		UpdateTimeout:  f.updateTimeout,
 		Only:           f.only,
@@ -191,25 +196,25 @@ func (a *app) conformanceConfig(cmd *cobra.Command, args []string, f *checkFlags
 	return cfg, nil
 }
 
-// tlsConfig returns the client TLS configuration of --cacert and
-// --insecure.
-func (f *checkFlags) tlsConfig() (*tls.Config, error) {
-	cfg := &tls.Config{InsecureSkipVerify: f.insecure}
+// tlsConfig returns global, the TLS configuration of the global flags,
+// with the CAs of --cacert and --insecure added.
+func (f *checkFlags) tlsConfig(global *tls.Config) (*tls.Config, error) {
+	cfg := &tls.Config{}
+	if global != nil {
+		cfg = global.Clone()
+	}
+	cfg.InsecureSkipVerify = f.insecure
 	if f.caCert == "" {
 		return cfg, nil
 	}
-	pem, err := os.ReadFile(f.caCert)
+	if cfg.RootCAs != nil {
+		return nil, usagef("give --ca-file or --cacert, not both")
+	}
+	ca, err := client.LoadTLSConfig(client.TLSFiles{CAFile: f.caCert})
 	if err != nil {
 		return nil, usagef("invalid --cacert: %v", err)
 	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, usagef("invalid --cacert %s: no PEM certificate in it", f.caCert)
-	}
-	cfg.RootCAs = pool
+	cfg.RootCAs = ca.RootCAs
 	return cfg, nil
 }
 

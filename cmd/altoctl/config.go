@@ -120,7 +120,7 @@ func newConfigGetCommand(a *app, getenv func(string) string) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withRESTCONF(cmd, flags, getenv, func(ctx context.Context, c *restconfClient) error {
-				body, err := c.do(ctx, http.MethodGet, configPath+"?content=config", nil)
+				body, err := c.getConfig(ctx)
 				if err != nil {
 					return err
 				}
@@ -131,7 +131,7 @@ func newConfigGetCommand(a *app, getenv func(string) string) *cobra.Command {
 			})
 		},
 	}
-	flags = addRESTCONFFlags(cmd, getenv)
+	flags = a.addRESTCONFFlags(cmd, getenv)
 	cmd.Flags().BoolVar(&asYAML, "yaml", false, "print YAML instead of JSON")
 	return cmd
 }
@@ -167,7 +167,7 @@ running configuration is then unchanged.`,
 			})
 		},
 	}
-	flags = addRESTCONFFlags(cmd, getenv)
+	flags = a.addRESTCONFFlags(cmd, getenv)
 	return cmd
 }
 
@@ -191,7 +191,7 @@ entries are matched by their keys. With --exit-code, the exit status is
 				return err
 			}
 			return a.withRESTCONF(cmd, flags, getenv, func(ctx context.Context, c *restconfClient) error {
-				running, err := c.do(ctx, http.MethodGet, configPath+"?content=config", nil)
+				running, err := c.getConfig(ctx)
 				if err != nil {
 					return err
 				}
@@ -211,9 +211,21 @@ entries are matched by their keys. With --exit-code, the exit status is
 			})
 		},
 	}
-	flags = addRESTCONFFlags(cmd, getenv)
+	flags = a.addRESTCONFFlags(cmd, getenv)
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit with status 1 when the file differs from the running configuration")
 	return cmd
+}
+
+// getConfig reads the running ietf-alto configuration. A server that
+// runs from a network definition has none, and answers 404.
+func (c *restconfClient) getConfig(ctx context.Context) ([]byte, error) {
+	body, err := c.do(ctx, http.MethodGet, configPath+"?content=config", nil)
+	var re *restconfError
+	if errors.As(err, &re) && re.status == http.StatusNotFound {
+		return nil, fmt.Errorf("altod runs from a network definition, not from an ietf-alto configuration, so there is no RESTCONF configuration to read; "+
+			"edit the definition file, which altod reloads, or start altod with --config and an ietf-alto file to manage it over RESTCONF (%w)", err)
+	}
+	return body, err
 }
 
 // withRESTCONF runs body with a RESTCONF client from flags, bounded by

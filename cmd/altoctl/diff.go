@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"slices"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/client"
 )
 
 // Kinds of map changes.
@@ -45,7 +47,11 @@ are not compared. With --exit-code, exit 1 when the maps differ.`,
 		Example: "  altoctl diff old-net.json new-net.json\n  altoctl diff http://127.0.0.1:8181/networkmap new-net.json",
 		Args:    cobra.ExactArgs(2),
 		RunE: a.action0(func(ctx context.Context, args []string) error {
-			changes, err := diffSources(ctx, args[0], args[1])
+			access, err := a.serverAccess(a.server)
+			if err != nil {
+				return err
+			}
+			changes, err := diffSources(ctx, access.httpClient(), args[0], args[1])
 			if err != nil {
 				return err
 			}
@@ -77,15 +83,17 @@ func (a *app) action0(body func(ctx context.Context, args []string) error) func(
 }
 
 // diffSources reads two maps of the same kind and compares them.
-func diffSources(ctx context.Context, oldSrc, newSrc string) ([]mapChange, error) {
-	oldBody, err := readSource(ctx, oldSrc)
+func diffSources(ctx context.Context, hc *http.Client, oldSrc, newSrc string) ([]mapChange, error) {
+	oldBody, err := readSource(ctx, hc, oldSrc)
 	if err != nil {
 		return nil, err
 	}
-	newBody, err := readSource(ctx, newSrc)
+	newBody, err := readSource(ctx, hc, newSrc)
 	if err != nil {
 		return nil, err
 	}
+	// The sources name the maps in messages from here on.
+	oldSrc, newSrc = client.RedactURL(oldSrc), client.RedactURL(newSrc)
 	oldKind, err := mapKind(oldSrc, oldBody)
 	if err != nil {
 		return nil, err

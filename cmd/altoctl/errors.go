@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -44,11 +48,23 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 	}
 	var usage usageError
 	if !a.started || errors.As(err, &usage) {
-		fmt.Fprintf(a.stderr, "altoctl: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		fmt.Fprintf(a.stderr, "altoctl: %s\nRun '%s --help' for usage.\n", a.redact(err.Error()), cmd.CommandPath())
 		return exitUsage
 	}
-	fmt.Fprintf(a.stderr, "altoctl: %s\n", a.describe(err))
+	fmt.Fprintf(a.stderr, "altoctl: %s\n", a.redact(a.describe(err)))
 	return exitFailure
+}
+
+// redact replaces the passwords and tokens of this run in a message.
+// altoctl removes them from URLs before it sends a request, so this only
+// guards against a message that quotes them some other way.
+func (a *app) redact(message string) string {
+	for _, secret := range a.secrets {
+		if secret != "" {
+			message = strings.ReplaceAll(message, secret, "xxxxx")
+		}
+	}
+	return message
 }
 
 // describe returns the message for a failed request.
@@ -56,9 +72,16 @@ func (a *app) describe(err error) string {
 	var altoErr *alto.Error
 	var urlErr *url.Error
 	var unreachable *unreachableError
+	var httpErr *client.HTTPError
 	switch {
 	case errors.As(err, &unreachable):
 		return err.Error()
+	case tlsHint(err) != "":
+		return fmt.Sprintf("%s: %v", tlsHint(err), err)
+	case errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusUnauthorized:
+		return fmt.Sprintf("%s: %v", a.unauthorizedHint(), err)
+	case errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusForbidden:
+		return fmt.Sprintf("access denied: the server's access rules do not let this client read the resource: %v", err)
 	case errors.As(err, &altoErr):
 		return "server rejected the request: " + formatALTOError(altoErr)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -72,6 +95,36 @@ func (a *app) describe(err error) string {
 	default:
 		return err.Error()
 	}
+}
+
+// tlsHint returns what to do about a failed TLS handshake, or "" for
+// another error.
+func tlsHint(err error) string {
+	var unknownCA x509.UnknownAuthorityError
+	var alert tls.AlertError
+	switch {
+	case errors.As(err, &unknownCA):
+		return "cannot verify the server's certificate: give the CA that signed it with --ca-file"
+	case errors.As(err, &alert) && alert == alertCertificateRequired:
+		return "the server requires a TLS client certificate: give --cert-file and --key-file"
+	}
+	return ""
+}
+
+// alertCertificateRequired is the TLS 1.3 certificate_required alert
+// (RFC 8446, Section 6.2).
+const alertCertificateRequired tls.AlertError = 116
+
+// unauthorizedHint returns what to do about a 401 response, which
+// depends on the credentials that were sent.
+func (a *app) unauthorizedHint() string {
+	if a.access == nil || a.access.method == "" {
+		return "the server requires authentication: give --user with --password-file or $" + passwordEnv + ", --bearer-token-file, or --cert-file and --key-file"
+	}
+	if a.access.method == authBearer {
+		return "the server rejected the bearer token"
+	}
+	return fmt.Sprintf("the server rejected the %s credentials of user %q: check the user name and the password", a.access.method, a.access.user)
 }
 
 // formatALTOError formats an ALTO error response (RFC 7285, Section 8.5)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"net/netip"
 	"slices"
 	"sort"
@@ -59,7 +60,7 @@ error, 0 when there are only warnings or none.`,
 		Example: "  altoctl lint --network-map net.json --cost-map routing.json\n  altoctl lint --server http://127.0.0.1:8181/directory",
 		Args:    cobra.NoArgs,
 		RunE: a.action(func(ctx context.Context, c *client.Client) error {
-			in, err := loadLintInput(ctx, c, netSrc, costSrcs)
+			in, err := loadLintInput(ctx, c, a.access.httpClient(), netSrc, costSrcs)
 			if err != nil {
 				return err
 			}
@@ -82,31 +83,32 @@ error, 0 when there are only warnings or none.`,
 
 // loadLintInput reads the maps from the sources or, without a network
 // map source, from the server.
-func loadLintInput(ctx context.Context, c *client.Client, netSrc string, costSrcs []string) (*lintInput, error) {
+func loadLintInput(ctx context.Context, c *client.Client, hc *http.Client, netSrc string, costSrcs []string) (*lintInput, error) {
 	if netSrc == "" {
 		if len(costSrcs) > 0 {
 			return nil, usagef("--cost-map needs --network-map")
 		}
 		return loadLintInputFromServer(ctx, c)
 	}
-	in := &lintInput{netSource: netSrc}
-	body, err := readSource(ctx, netSrc)
+	in := &lintInput{netSource: client.RedactURL(netSrc)}
+	body, err := readSource(ctx, hc, netSrc)
 	if err != nil {
 		return nil, err
 	}
-	if in.net, err = decodeNetworkMap(netSrc, body); err != nil {
+	if in.net, err = decodeNetworkMap(in.netSource, body); err != nil {
 		return nil, err
 	}
 	for _, src := range costSrcs {
-		body, err := readSource(ctx, src)
+		body, err := readSource(ctx, hc, src)
 		if err != nil {
 			return nil, err
 		}
-		m, err := decodeCostMap(src, body)
+		label := client.RedactURL(src)
+		m, err := decodeCostMap(label, body)
 		if err != nil {
 			return nil, err
 		}
-		in.costSource, in.costs = append(in.costSource, src), append(in.costs, m)
+		in.costSource, in.costs = append(in.costSource, label), append(in.costs, m)
 	}
 	return in, nil
 }

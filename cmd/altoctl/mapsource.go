@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/client"
 )
 
 // maxMapBytes bounds a map that lint or diff reads from a file or URL.
@@ -23,8 +25,10 @@ func isURL(src string) bool {
 }
 
 // readSource reads a map from a file or, for an http or https URL, with
-// a GET request that accepts network maps, cost maps and ALTO errors.
-func readSource(ctx context.Context, src string) ([]byte, error) {
+// a GET request of hc that accepts network maps, cost maps and ALTO
+// errors. User information in the URL is sent as Basic credentials and
+// left out of error messages.
+func readSource(ctx context.Context, hc *http.Client, src string) ([]byte, error) {
 	if !isURL(src) {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -32,22 +36,33 @@ func readSource(ctx context.Context, src string) ([]byte, error) {
 		}
 		return b, nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	label := client.RedactURL(src)
+	u, err := url.Parse(src)
 	if err != nil {
-		return nil, usagef("invalid map URL %q: %v", src, err)
+		return nil, usagef("invalid map URL %q", label)
+	}
+	user := u.User
+	u.User = nil
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, usagef("invalid map URL %q", label)
+	}
+	if user != nil {
+		password, _ := user.Password()
+		req.SetBasicAuth(user.Username(), password)
 	}
 	req.Header.Set("Accept", strings.Join([]string{alto.MediaTypeNetworkMap, alto.MediaTypeCostMap, alto.MediaTypeError}, ","))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetching map: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxMapBytes))
 	if err != nil {
-		return nil, fmt.Errorf("fetching map %s: %w", src, err)
+		return nil, fmt.Errorf("fetching map %s: %w", label, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching map %s: HTTP %d: %.200s", src, resp.StatusCode, body)
+		return nil, fmt.Errorf("fetching map %s: HTTP %d: %.200s", label, resp.StatusCode, body)
 	}
 	return body, nil
 }

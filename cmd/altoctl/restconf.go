@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/goalto/goalto/client"
 )
 
 // Defaults of the management interface flags.
@@ -27,11 +29,12 @@ const (
 type restconfFlags struct {
 	management string
 	tokenFile  string
+	auth       *authFlags // the global flags, for --ca-file, --cert-file and --key-file
 }
 
 // addRESTCONFFlags adds --management and --token-file to cmd.
-func addRESTCONFFlags(cmd *cobra.Command, getenv func(string) string) *restconfFlags {
-	f := &restconfFlags{management: defaultManagement}
+func (a *app) addRESTCONFFlags(cmd *cobra.Command, getenv func(string) string) *restconfFlags {
+	f := &restconfFlags{management: defaultManagement, auth: a.auth}
 	if v := getenv(managementEnv); v != "" {
 		f.management = v
 	}
@@ -47,10 +50,23 @@ type restconfClient struct {
 	http  *http.Client
 }
 
+// client returns a RESTCONF client for --management with the operator's
+// token and the TLS settings of the global flags. The ALTO server's
+// credentials (--user, --bearer-token-file) do not apply, because the
+// management listener has its own tokens and certificates.
 func (f *restconfFlags) client(getenv func(string) string) (*restconfClient, error) {
 	c := &restconfClient{base: strings.TrimSuffix(f.management, "/"), token: getenv(tokenEnv), http: http.DefaultClient}
 	if !strings.HasPrefix(c.base, "http://") && !strings.HasPrefix(c.base, "https://") {
-		return nil, usagef("invalid --management %q: give an http:// or https:// URL", f.management)
+		return nil, usagef("invalid --management %q: give an http:// or https:// URL", client.RedactURL(f.management))
+	}
+	tlsConfig, err := f.auth.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if tlsConfig != nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tlsConfig
+		c.http = &http.Client{Transport: tr}
 	}
 	if f.tokenFile != "" {
 		b, err := os.ReadFile(f.tokenFile)
@@ -129,6 +145,9 @@ func (c *restconfClient) do(ctx context.Context, method, path string, body io.Re
 type unreachableError struct{ err error }
 
 func (e *unreachableError) Error() string {
+	if hint := tlsHint(e.err); hint != "" {
+		return fmt.Sprintf("cannot reach the management listener: %s: %v", hint, e.err)
+	}
 	return fmt.Sprintf("cannot reach the management listener (check --management): %v", e.err)
 }
 

@@ -26,6 +26,12 @@ type app struct {
 	timeout        time.Duration
 	auth           *authFlags
 	getenv         func(string) string
+	// access is the resolved form of --server and the authentication
+	// flags, set by serverAccess.
+	access *serverAccess
+	// secrets are the passwords and tokens of this run, which report
+	// removes from every message.
+	secrets []string
 	// started is set when a command's action begins, after cobra has
 	// checked the command line. An error before that is a usage error.
 	started bool
@@ -113,14 +119,14 @@ func (a *app) action(body func(ctx context.Context, c *client.Client) error) fun
 	}
 }
 
-// newClient returns a client for --server that authenticates with
-// --digest-user and --password-file when they are set.
+// newClient returns a client for --server with the TLS settings and
+// credentials of the authentication flags.
 func (a *app) newClient() (*client.Client, error) {
-	authOptions, err := a.auth.options(a.getenv)
+	access, err := a.serverAccess(a.server)
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.New(a.server, append([]client.Option{client.WithUserAgent("altoctl")}, authOptions...)...)
+	c, err := client.New(access.url, access.clientOptions()...)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("invalid --server: %w", err)}
 	}

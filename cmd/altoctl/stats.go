@@ -51,7 +51,7 @@ streams). With --json, print the RESTCONF reply.`,
 			return a.printStats(ctx, c)
 		},
 	}
-	flags = addRESTCONFFlags(cmd, getenv)
+	flags = a.addRESTCONFFlags(cmd, getenv)
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -107,6 +108,9 @@ type Config struct {
 	// TLSConfig is the client TLS configuration for https URLs and for
 	// HTTP/3; nil uses the system roots.
 	TLSConfig *tls.Config
+	// WrapTransport, when set, wraps the transport of every request,
+	// for example to add credentials.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// RequestTimeout bounds each request; default DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// UpdateTimeout bounds the wait for an update after Trigger; default

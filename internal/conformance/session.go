@@ -51,10 +51,18 @@ func newSession(cfg Config) (*session, error) {
 	}
 	return &session{
 		cfg:         cfg,
-		http:        &http.Client{Transport: tr},
+		http:        &http.Client{Transport: cfg.wrap(tr)},
 		networkMaps: map[string]*networkMapResult{},
 		costMaps:    map[string]*costMapResult{},
 	}, nil
+}
+
+// wrap returns rt wrapped by WrapTransport, or rt without it.
+func (cfg *Config) wrap(rt http.RoundTripper) http.RoundTripper {
+	if cfg.WrapTransport == nil {
+		return rt
+	}
+	return cfg.WrapTransport(rt)
 }
 
 func (s *session) close() {

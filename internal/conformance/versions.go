@@ -54,7 +54,7 @@ func (s *session) transportClient(p *http.Protocols) *http.Client {
 	if s.cfg.TLSConfig != nil {
 		tr.TLSClientConfig = s.cfg.TLSConfig.Clone()
 	}
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: s.cfg.wrap(tr)}
 }
 
 // probeVersion fetches the root IRD with a client of one HTTP version.
@@ -126,7 +126,7 @@ func checkHTTP3(ctx context.Context, s *session) outcome {
 	tr := &http3.Transport{TLSClientConfig: tlsConfig, QUICConfig: &quic.Config{HandshakeIdleTimeout: s.cfg.RequestTimeout}}
 	defer tr.Close()
 
-	x := s.doWith(ctx, &http.Client{Transport: tr}, get(alt.String(), alto.MediaTypeDirectory))
+	x := s.doWith(ctx, &http.Client{Transport: s.cfg.wrap(tr)}, get(alt.String(), alto.MediaTypeDirectory))
 	if x.err != nil && x.status == 0 {
 		return fail(x.failure("an HTTP/3 response, since Alt-Svc announces h3="+strconv.Quote(authority), x.describeResponse()))
 	}
