@@ -62,6 +62,9 @@ func (s *Service) openDerived(r *http.Request, snap *snapshot.Snapshot, res *sna
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkOpenDerived(clientIP(r), key); err != nil {
+		return nil, err
+	}
 	mediaType, body, err := s.handler.Evaluate(r, snap, res, canonical)
 	if err != nil {
 		return nil, inputError(err)

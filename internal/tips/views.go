@@ -117,6 +117,19 @@ func (s *Service) openDerivedView(client, key string, src *derived) (*view, erro
 	return v, nil
 }
 
+// checkOpenDerived applies the view limits of openDerivedView before the
+// input is evaluated, so that a request over a limit costs no
+// evaluation. openDerivedView checks them again, because another request
+// may open a view in between.
+func (s *Service) checkOpenDerived(client, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.views[key]; v != nil {
+		return s.checkClientLocked(client, v)
+	}
+	return s.checkNewViewLocked(client)
+}
+
 // findFreshView is findView that also brings a view of a POST-mode
 // resource to the served snapshot, and closes it when the resource
 // rejects its input since a reload.
