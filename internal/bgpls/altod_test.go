@@ -192,12 +192,13 @@ func TestAltodServesBGPLSCosts(t *testing.T) {
 		"delay-ow":        base + "/costmap/num/delay-ow",
 		"bw-residual:max": base + "/costmap/num/bw-residual:max",
 	}
-	waitForCosts(t, urls["routingcost"], want["routingcost"])
+	// Each metric is waited for, because the paths can arrive over more
+	// than one build. Where two paths have equal routingcost, a link that
+	// comes after the routingcost map matches can still change the path
+	// that delay-ow and bw-residual:max follow.
 	for metric, url := range urls {
 		t.Run(metric, func(t *testing.T) {
-			if diff := costDiff(servedCosts(t, url), want[metric]); diff != "" {
-				t.Error(diff)
-			}
+			waitForCosts(t, url, want[metric])
 		})
 	}
 
