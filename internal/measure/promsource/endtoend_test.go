@@ -66,7 +66,7 @@ resources:
 measurements:
   prometheus: %s
   interval: 1s
-  staleness: 3s
+  staleness: 10s
   links:
     delay: {query: alto_link_delay_seconds, unit: s}
     loss: {query: alto_link_loss_ratio, unit: ratio}
@@ -234,11 +234,29 @@ func gaugeValue(t *testing.T, reg *metrics.Registry, kind, op, state string) flo
 	return -1
 }
 
+// waitForGauge polls gaugeValue until it is want, for at most a minute.
+// The daemon updates its metrics after it serves a new snapshot, so a
+// served change does not mean that the gauge shows it yet.
+func waitForGauge(t *testing.T, reg *metrics.Registry, kind, op, state string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got := gaugeValue(t, reg, kind, op, state)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %s:%s link directions = %v, want %v", state, kind, op, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func TestMeasuredCostsEndToEnd(t *testing.T) {
 	e := startExporter(t, delaySeries)
 	exportLinks(e)
 	promURL := startPrometheus(t, e.addr, "")
-	waitFor(t, 30*time.Second, "the series in Prometheus", func() bool {
+	waitFor(t, time.Minute, "the series in Prometheus", func() bool {
 		return seriesCount(t, promURL, "alto_link_utilization_bits_per_second") == 8
 	})
 
@@ -281,41 +299,41 @@ func TestMeasuredCostsEndToEnd(t *testing.T) {
 		// whose return path crosses it.
 		rtCrossing := map[[2]string]bool{{"a", "c"}: true, {"c", "a"}: true, {"a", "d"}: true, {"d", "a"}: true,
 			{"b", "c"}: true, {"c", "b"}: true, {"b", "d"}: true, {"d", "b"}: true}
-		waitFor(t, 30*time.Second, "delay b->c to go stale", func() bool {
+		// The delay goes stale when its newest sample is older than the
+		// staleness bound of 10 s.
+		waitFor(t, time.Minute, "delay b->c to go stale", func() bool {
 			_, ok := filteredCosts(t, base, "delay-ow:cur")["b"]["c"]
 			return !ok
 		})
 		checkCosts(t, filteredCosts(t, base, "delay-ow:cur"), e, "delay-ow:cur", crossing)
 		checkCosts(t, filteredCosts(t, base, "delay-rt:cur"), e, "delay-rt:cur", rtCrossing)
 		checkCosts(t, filteredCosts(t, base, "delay-ow:p95"), e, "delay-ow:p95", crossing)
-		if got := gaugeValue(t, reg, "delay", "cur", "stale"); got != 1 {
-			t.Errorf("stale delay:cur link directions = %v, want 1", got)
-		}
-		if got := gaugeValue(t, reg, "delay", "p95", "stale"); got != 1 {
-			t.Errorf("stale delay:p95 link directions = %v, want 1", got)
-		}
-		if !strings.Contains(logs.String(), "measurement delay:cur: 1 of 8 link directions have no value (0 missing, 1 stale)") {
-			t.Errorf("no warning about the stale delay in the log:\n%s", logs.String())
+		waitForGauge(t, reg, "delay", "cur", "stale", 1)
+		waitForGauge(t, reg, "delay", "p95", "stale", 1)
+		// The daemon logs the warnings of a snapshot after it serves it.
+		const warning = "measurement delay:cur: 1 of 8 link directions have no value (0 missing, 1 stale)"
+		deadline := time.Now().Add(time.Minute)
+		for !strings.Contains(logs.String(), warning) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no warning about the stale delay in the log:\n%s", logs.String())
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 
 	t.Run("missing series", func(t *testing.T) {
 		e.remove(lossSeries, "c", "d")
-		waitFor(t, 30*time.Second, "loss c->d to go missing", func() bool {
+		waitFor(t, time.Minute, "loss c->d to go missing", func() bool {
 			_, ok := filteredCosts(t, base, "lossrate:cur")["c"]["d"]
 			return !ok
 		})
 		crossing := map[[2]string]bool{{"a", "d"}: true, {"b", "d"}: true, {"c", "d"}: true}
 		checkCosts(t, filteredCosts(t, base, "lossrate:cur"), e, "lossrate:cur", crossing)
-		if got := gaugeValue(t, reg, "loss", "cur", "missing"); got != 1 {
-			t.Errorf("missing loss:cur link directions = %v, want 1", got)
-		}
+		waitForGauge(t, reg, "loss", "cur", "missing", 1)
 		// The window of lossrate:mean still holds samples of the removed
 		// series, but freshness follows the raw series, as for cur.
 		checkCosts(t, filteredCosts(t, base, "lossrate:mean"), e, "lossrate:mean", crossing)
-		if got := gaugeValue(t, reg, "loss", "mean", "missing"); got != 1 {
-			t.Errorf("missing loss:mean link directions = %v, want 1", got)
-		}
+		waitForGauge(t, reg, "loss", "mean", "missing", 1)
 	})
 
 	t.Run("check rejects invalid query", func(t *testing.T) {
