@@ -200,10 +200,10 @@ func (s scraped) sum(name string) float64 {
 }
 
 // waitScrape scrapes until cond holds, because a request is counted
-// after its response has been sent. It fails after 10 s.
+// after its response has been sent. It fails after a minute.
 func (h *harness) waitScrape(t *testing.T, what string, cond func(scraped) bool) scraped {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		s := h.scrape(t)
 		if cond(s) {
@@ -211,6 +211,25 @@ func (h *harness) waitScrape(t *testing.T, what string, cond func(scraped) bool)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitValue scrapes until read returns want, and fails after a minute
+// with the last value read. The server updates the series of a request
+// one after another, so a scrape can show a request counted before its
+// duration or bytes.
+func (h *harness) waitValue(t *testing.T, what string, read func(scraped) float64, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got := read(h.scrape(t))
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %v, want %v", what, got, want)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -239,9 +258,6 @@ func TestScrapeCountsRequests(t *testing.T) {
 	}
 
 	const requests = "alto_http_requests_total"
-	s := h.waitScrape(t, "every request counted", func(s scraped) bool {
-		return s.sum(requests) >= gets+badPosts+1
-	})
 	counts := []struct {
 		name   string
 		metric string
@@ -259,21 +275,22 @@ func TestScrapeCountsRequests(t *testing.T) {
 	}
 	for _, c := range counts {
 		t.Run(c.name, func(t *testing.T) {
-			got := s.value(c.metric, c.labels...)
-			if c.labels == nil {
-				got = s.sum(c.metric)
+			read := func(s scraped) float64 {
+				if c.labels == nil {
+					return s.sum(c.metric)
+				}
+				return s.value(c.metric, c.labels...)
 			}
-			if got != c.want {
-				t.Errorf("%s%v = %v, want %v", c.metric, c.labels, got, c.want)
-			}
+			h.waitValue(t, fmt.Sprintf("%s%v", c.metric, c.labels), read, c.want)
 		})
 	}
 	t.Run("durations", func(t *testing.T) {
 		for id, want := range map[string]uint64{h.networkMap.ID: gets, h.endpointCost.ID: badPosts, "unknown": 1} {
-			m := s.find("alto_http_request_duration_seconds", "resource", id)
-			if got := m.GetHistogram().GetSampleCount(); got != want {
-				t.Errorf("duration samples of %s = %d, want %d", id, got, want)
+			read := func(s scraped) float64 {
+				m := s.find("alto_http_request_duration_seconds", "resource", id)
+				return float64(m.GetHistogram().GetSampleCount())
 			}
+			h.waitValue(t, "duration samples of "+id, read, float64(want))
 		}
 	})
 }
@@ -493,8 +510,11 @@ func TestUpdateStreamThroughObserver(t *testing.T) {
 
 	// The stream is counted when it ends.
 	cancel()
+	// The response bytes are the last series that the server updates
+	// for a request.
 	s := h.waitScrape(t, "the closed stream counted", func(s scraped) bool {
-		return s.value("alto_http_requests_total", "resource", h.updateStream.ID) > 0
+		return s.value("alto_http_requests_total", "resource", h.updateStream.ID) > 0 &&
+			s.value("alto_http_response_bytes_total", "resource", h.updateStream.ID) > 0
 	})
 	if got := s.value("alto_http_requests_total", "resource", h.updateStream.ID, "method", "POST", "status_class", "2xx"); got != 1 {
 		t.Errorf("update stream requests = %v, want 1 with status 2xx", got)
