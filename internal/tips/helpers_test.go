@@ -156,13 +156,13 @@ func (s *testServer) change(t *testing.T, topo topology) {
 // A test calls it to be sure that its long polls reached the server.
 func (s *testServer) waitForWaiters(t *testing.T, n int) {
 	t.Helper()
-	for range 10000 {
-		if s.svc.Stats().Waiters == n {
-			return
+	deadline := time.Now().Add(time.Minute)
+	for s.svc.Stats().Waiters != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("pending long polls: %d, want %d", s.svc.Stats().Waiters, n)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	t.Fatalf("pending long polls: %d, want %d", s.svc.Stats().Waiters, n)
 }
 
 // Protocols of the test clients.

@@ -426,7 +426,7 @@ func TestLongPollShutdown(t *testing.T) {
 	}
 	s.waitForWaiters(t, len(polls))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := d.Shutdown(ctx); err != nil {
 		t.Errorf("shutdown with pending long polls: %v", err)
