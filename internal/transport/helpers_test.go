@@ -168,10 +168,11 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls cond until it returns true, failing the test after 5s.
+// waitFor polls cond until it returns true, failing the test after a
+// minute.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -64,7 +64,9 @@ func TestShutdown(t *testing.T) {
 
 	shutdownErr := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// The deadline must outlast the waits below, which come before
+		// the requests in flight are released.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		shutdownErr <- s.Shutdown(ctx)
 	}()
