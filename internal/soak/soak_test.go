@@ -34,7 +34,7 @@ const (
 	// incremental updates (package updates), which the reloads fill.
 	heapSlack = 8 << 20
 	// patience bounds every wait for the server.
-	patience = 10 * time.Second
+	patience = time.Minute
 )
 
 // followed are the resources followed over the update stream and TIPS.
