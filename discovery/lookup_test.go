@@ -606,9 +606,11 @@ func TestLookupAddressErrorsContinue(t *testing.T) {
 			temporary: true,
 		},
 		{
-			name:      "timeout",
-			setup:     func(s *discoverytest.Server) { s.Drop("77.100.51.198.in-addr.arpa.") },
-			timeout:   200 * time.Millisecond,
+			name:  "timeout",
+			setup: func(s *discoverytest.Server) { s.Drop("77.100.51.198.in-addr.arpa.") },
+			// The timeout bounds the query that succeeds too, so it leaves
+			// a loaded machine time to answer it.
+			timeout:   2 * time.Second,
 			outcomes:  []Outcome{OutcomeFailed, OutcomeFound},
 			temporary: true,
 		},
@@ -693,7 +695,9 @@ func TestQueryServersFailover(t *testing.T) {
 	silent := pc.LocalAddr().String()
 	defer pc.Close()
 
-	r := &Resolver{Timeout: 200 * time.Millisecond}
+	// The timeout bounds the query to the second server too, so it
+	// leaves a loaded machine time to answer it.
+	r := &Resolver{Timeout: 2 * time.Second}
 	ans, err := r.queryServers(context.Background(), "multi.example.", []string{silent, s.Addr})
 	if err != nil {
 		t.Fatalf("queryServers: %v", err)
