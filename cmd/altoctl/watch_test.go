@@ -335,8 +335,10 @@ func TestWatchState(t *testing.T) {
 // or an error ends a watch.
 func TestWatchEndings(t *testing.T) {
 	s := startWatchServer(t, watchTopology{metric01: 10})
+	// The first state must arrive within the --timeout of these cases, so
+	// it leaves a loaded machine a few seconds.
 	t.Run("timeout before count", func(t *testing.T) {
-		w := startWatch(t, s.d.IRDURL(), "--count", "5", "--timeout", "1s", "routing-cost-map")
+		w := startWatch(t, s.d.IRDURL(), "--count", "5", "--timeout", "5s", "routing-cost-map")
 		if code := w.wait(t); code != exitFailure {
 			t.Fatalf("exit status %d, want %d", code, exitFailure)
 		}
@@ -345,7 +347,7 @@ func TestWatchEndings(t *testing.T) {
 		}
 	})
 	t.Run("timeout without count", func(t *testing.T) {
-		w := startWatch(t, s.d.IRDURL(), "--timeout", "1s", "routing-cost-map")
+		w := startWatch(t, s.d.IRDURL(), "--timeout", "5s", "routing-cost-map")
 		if code := w.wait(t); code != 0 {
 			t.Fatalf("exit status %d, stderr %q", code, w.stderr.String())
 		}
