@@ -97,6 +97,8 @@ func (a *app) replayBGP(ctx context.Context, file string, f *bgpReplayFlags) err
 	if !f.exit {
 		fmt.Fprintln(a.stderr, "keeping the session; interrupt to end it")
 		<-ctx.Done()
+		return nil
 	}
-	return nil
+	// Ending the session drops the updates still queued in the speaker.
+	return r.WaitSent(ctx)
 }

@@ -63,6 +63,7 @@ type Replayer struct {
 	// routes are the current routes per prefix and collector peer.
 	routes map[netip.Prefix]map[mrt.Peer]*replayRoute
 	sent   map[netip.Prefix]*replayRoute // the route announced per prefix
+	queued bool                          // whether a route change was given to GoBGP
 }
 
 // replayRoute is one collector peer's route to a prefix.
@@ -271,14 +272,54 @@ func (r *Replayer) send(changed map[netip.Prefix]bool, st *ReplayStats) error {
 			return fmt.Errorf("withdraw %d routes: %w", len(withdraw), err)
 		}
 		st.Withdrawn += len(withdraw)
+		r.queued = true
 	}
 	if len(announce) > 0 {
 		if _, err := r.server.AddPath(apiutil.AddPathRequest{Paths: announce}); err != nil {
 			return fmt.Errorf("announce %d routes: %w", len(announce), err)
 		}
 		st.Announced += len(announce)
+		r.queued = true
 	}
 	return nil
+}
+
+// sentSettle is how long the count of UPDATE messages sent must stay
+// unchanged before WaitSent takes GoBGP's send queue as empty.
+const sentSettle = time.Second
+
+// WaitSent waits until the speaker has sent altod's speaker the route
+// changes that Run gave it, or ctx is done. GoBGP sends them from a
+// queue of the session and Close drops what is still queued, so a
+// replay that ends the session calls WaitSent first. GoBGP (v4.8.0)
+// reports no event when the queue is empty. WaitSent therefore waits
+// until at least one UPDATE message was sent, when Run sent changes,
+// and the count has then not changed for sentSettle.
+// NOTE: a send goroutine that a loaded machine pauses for longer than
+// sentSettle ends the wait early.
+func (r *Replayer) WaitSent(ctx context.Context) error {
+	var last uint64
+	since := time.Now()
+	for {
+		var sent uint64
+		err := r.server.ListPeer(ctx, &api.ListPeerRequest{Address: r.cfg.Neighbor}, func(p *api.Peer) {
+			sent = p.GetState().GetMessages().GetSent().GetUpdate()
+		})
+		if err != nil {
+			return fmt.Errorf("reading the UPDATE messages sent to altod's speaker: %w", err)
+		}
+		if sent != last {
+			last, since = sent, time.Now()
+		}
+		if (sent > 0 || !r.queued) && time.Since(since) >= sentSettle {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the updates to be sent to altod's speaker: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // bestReplayRoute picks the route with the shortest AS path, then of the
