@@ -259,6 +259,13 @@ func (p *Policy) Challenges(r *http.Request, stale bool) []string {
 	return append(out, p.challenges...)
 }
 
+// Client returns the identity of the configured client with an ID, and
+// false when no client has it.
+func (p *Policy) Client(clientID string) (Identity, bool) {
+	id, ok := p.identities[clientID]
+	return id, ok
+}
+
 // OffersChallenge reports whether Challenges returns any value for r.
 func (p *Policy) OffersChallenge(r *http.Request) bool {
 	return len(p.challenges) > 0 || p.digestOffered(r)

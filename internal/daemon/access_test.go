@@ -22,7 +22,9 @@ import (
 	"github.com/goalto/goalto/internal/alttest"
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/metrics"
+	"github.com/goalto/goalto/internal/sse"
 	"github.com/goalto/goalto/internal/testcert"
+	"github.com/goalto/goalto/internal/tips"
 )
 
 // accessDefinition serves numerical costs to internal clients only and
@@ -61,6 +63,7 @@ type accessServer struct {
 	password, token          string
 	caPEM                    []byte
 	clientCert, strangerCert tls.Certificate
+	tips                     *tips.Service
 }
 
 func writeAccessDefinition(t *testing.T, dir, extra string) string {
@@ -91,7 +94,8 @@ func startAccessServer(t *testing.T) *accessServer {
 	def := writeAccessDefinition(t, dir, "")
 	serverCert := testcert.Write(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), "alto")
 	reg := metrics.New()
-	cfg := daemon.Config{Definition: def, Metrics: reg}
+	tipsService := tips.New(tips.Config{})
+	cfg := daemon.Config{Definition: def, Metrics: reg, Services: daemon.ServicesWith(sse.Config{}, tipsService.Register)}
 	cfg.Transport.CertFile, cfg.Transport.KeyFile = serverCert.CertFile, serverCert.KeyFile
 	d := alttest.StartConfig(t, cfg)
 	s := &accessServer{
@@ -105,6 +109,7 @@ func startAccessServer(t *testing.T) *accessServer {
 		caPEM:        ca.PEM,
 		clientCert:   testcert.Issue(t, &ca, "cdn-1"),
 		strangerCert: testcert.Issue(t, &other, "cdn-1"),
+		tips:         tipsService,
 	}
 	s.withCert = certClient(t, serverCert.Pool(), s.clientCert)
 	return s

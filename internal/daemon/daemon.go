@@ -368,8 +368,15 @@ func (d *Daemon) setStamps(s map[string]time.Time) {
 }
 
 func (d *Daemon) publish(s *snapshot.Snapshot) {
+	prev := d.handler.Snapshot()
 	d.handler.Publish(s)
 	d.publishUpdates(s)
+	if prev != nil && (prev.Access != nil || s.Access != nil) {
+		// A new access section may take resources from the clients of
+		// open update streams and TIPS long polls, which check it when
+		// the engine wakes them, even if no resource changed.
+		d.engine.Touch()
+	}
 	if d.cfg.Metrics != nil {
 		d.cfg.Metrics.ObservePublish(s)
 	}

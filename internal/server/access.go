@@ -35,6 +35,15 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, snap *sna
 	if snap.Access == nil {
 		return r
 	}
+	if len(r.Header.Values("Authorization")) > 1 {
+		// RFC 9110, Section 5.3 allows a field line to repeat only when
+		// its value is a list, which Authorization is not. Using one of
+		// the values would let an intermediary and altod disagree on
+		// who the client is.
+		h.limitLog.log(h.logger, ReasonAuthFailed, "request with more than one Authorization header rejected")
+		plainError(w, http.StatusBadRequest, "the request has more than one Authorization header; send one")
+		return nil
+	}
 	id, err := snap.Access.Authenticate(r)
 	if err != nil {
 		h.limitLog.log(h.logger, ReasonAuthFailed, "request with invalid credentials rejected")
@@ -66,15 +75,18 @@ func (h *Handler) deny(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 
 // unauthorized writes 401 with a challenge per configured HTTP method
 // (RFC 9110, Section 11.6.1). authErr is the authentication error, or
-// nil when the request carried no credentials. Rejected credentials of a
-// bearer token get the invalid_token error of RFC 6750, Section 3.1, and
-// a correct Digest response with an expired nonce gets Digest challenges
-// with stale=true (RFC 7616, Section 3.3).
+// nil when the request carried no credentials. A rejected bearer token
+// gets the invalid_token error of RFC 6750, Section 3.1 on the Bearer
+// challenge. Section 3 of RFC 6750 sends the error attribute only to a
+// client that sent a token, so other rejected credentials get the plain
+// challenge. A correct Digest response with an expired nonce gets Digest
+// challenges with stale=true (RFC 7616, Section 3.3).
 func unauthorized(w http.ResponseWriter, r *http.Request, p *access.Policy, authErr error) {
 	invalid := authErr != nil
+	badToken := invalid && sentBearer(r)
 	challenges := p.Challenges(r, errors.Is(authErr, access.ErrStaleNonce))
 	for _, c := range challenges {
-		if invalid && strings.HasPrefix(c, "Bearer ") {
+		if badToken && strings.HasPrefix(c, "Bearer ") {
 			c += `, error="invalid_token"`
 		}
 		w.Header().Add("WWW-Authenticate", c)
@@ -99,6 +111,13 @@ func unauthorized(w http.ResponseWriter, r *http.Request, p *access.Policy, auth
 		return
 	}
 	plainError(w, http.StatusUnauthorized, msg)
+}
+
+// sentBearer reports whether the Authorization header of r uses the
+// Bearer scheme.
+func sentBearer(r *http.Request) bool {
+	scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	return strings.EqualFold(scheme, "Bearer")
 }
 
 // prefixAllowed reports whether the client may read the resource that

@@ -48,6 +48,23 @@ func (s *Snapshot) LookupFor(path string, id access.Identity) (*Resource, bool) 
 	return res, true
 }
 
+// ReadableBy reports whether a client that an earlier snapshot
+// authenticated as id may read res under the access section of s, for
+// update streams and TIPS long polls that outlive a reload. The client's
+// roles are those that s gives its client ID. A client that s no longer
+// configures may read nothing, because s rejects its credentials, and an
+// anonymous one may read the public resources.
+func (s *Snapshot) ReadableBy(id access.Identity, res *Resource) bool {
+	if s.Access == nil {
+		return true
+	}
+	if id.Anonymous() {
+		return len(res.AcceptedRoles) == 0
+	}
+	current, ok := s.Access.Client(id.ClientID)
+	return ok && current.Allowed(res.AcceptedRoles)
+}
+
 // rolesCover reports whether every client that may read a resource with
 // accepted roles outer may also read one with accepted roles inner.
 func rolesCover(outer, inner []string) bool {

@@ -267,6 +267,7 @@ func (s *Service) open(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 	}
 	st := newStream(s, id, res.ID, newEventWriter(w, s.cfg.WriteTimeout))
 	st.req = r
+	st.identity = server.IdentityOf(r.Context())
 	st.number, st.client, st.srv = s.counter.Add(1), client, srv
 	st.controlURI = snap.Def.BaseURL + s.cfg.ControlPrefix + id
 	s.streams[id] = st

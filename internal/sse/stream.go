@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/snapshot"
 	"github.com/goalto/goalto/internal/updates"
@@ -80,7 +81,10 @@ type stream struct {
 	srv        *http.Server // nil when unknown
 	// req is the request that opened the stream, on whose behalf the
 	// inputs of POST-mode substreams are evaluated.
-	req        *http.Request
+	req *http.Request
+	// identity is the client as authenticated when the stream opened.
+	// Each refresh checks its roles under the served snapshot.
+	identity   access.Identity
 	controlURI string
 	ew         *eventWriter
 
@@ -221,6 +225,9 @@ func (st *stream) refresh() error {
 	if err := st.dropUnoffered(snap); err != nil {
 		return err
 	}
+	if err := st.dropForbidden(snap); err != nil {
+		return err
+	}
 	targets, ok := st.targets(snap)
 	if !ok {
 		return nil
@@ -267,6 +274,35 @@ func (st *stream) dropUnoffered(snap *snapshot.Snapshot) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	return st.stop(unoffered, fmt.Sprintf("update stream %q no longer offers %s", st.resourceID, strings.Join(ids, ", ")))
+}
+
+// dropForbidden stops the substreams whose resource the client may no
+// longer read after a reload changed the access section, with the
+// "stopped" control update message of RFC 8895, Section 5.3. A client
+// that may no longer read the update stream resource itself loses every
+// substream, which ends the stream, as in the example of RFC 8895,
+// Section 8.3.
+func (st *stream) dropForbidden(snap *snapshot.Snapshot) error {
+	if snap == nil || snap.Access == nil || len(st.subs) == 0 {
+		return nil
+	}
+	if res := findResource(snap, st.resourceID); res != nil && !snap.ReadableBy(st.identity, res) {
+		return st.stop(st.subs, fmt.Sprintf("the client may no longer read update stream %q", st.resourceID))
+	}
+	var forbidden []*substream
+	var ids []string
+	for _, sub := range st.subs {
+		if res := findResource(snap, sub.resourceID); res != nil && !snap.ReadableBy(st.identity, res) {
+			forbidden = append(forbidden, sub)
+			ids = append(ids, sub.resourceID)
+		}
+	}
+	if len(forbidden) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	return st.stop(forbidden, "the client may no longer read "+strings.Join(ids, ", "))
 }
 
 // targets returns the version each substream (by index) should reach:

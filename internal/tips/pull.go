@@ -17,6 +17,7 @@ import (
 var (
 	errPollTimeout    = errors.New("long poll timed out")
 	errServerShutdown = errors.New("server is shutting down")
+	errAccessRevoked  = errors.New("the client may no longer read the resource of the view")
 )
 
 // itemCacheControl is the Cache-Control of an update item. An item of
@@ -117,11 +118,18 @@ func (s *Service) longPoll(w http.ResponseWriter, r *http.Request, v *view, end 
 	if v.derived != nil {
 		go s.followReloads(ctx, v)
 	}
+	go s.watchAccess(ctx, r, v, s.engine.Generation(), stop)
 	_, err := v.graph.Wait(ctx, end)
 	if err == nil {
+		if !s.mayRead(r, v) {
+			s.denyRevoked(w)
+			return false
+		}
 		return true
 	}
 	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errAccessRevoked):
+		s.denyRevoked(w)
 	case errors.Is(err, updates.ErrRemoved):
 		s.stillOpen(v) // closes the view
 		writeViewNotFound(w)
@@ -141,6 +149,45 @@ func (s *Service) longPoll(w http.ResponseWriter, r *http.Request, v *view, end 
 		// The client canceled the request, so no response is written.
 	}
 	return false
+}
+
+// watchAccess ends a long poll with errAccessRevoked when a reload after
+// engine generation gen takes the view's resource from the client, so
+// that the client gets 403 at once instead of the next version.
+func (s *Service) watchAccess(ctx context.Context, r *http.Request, v *view, gen uint64, revoke context.CancelCauseFunc) {
+	for {
+		if !s.mayRead(r, v) {
+			revoke(errAccessRevoked)
+			return
+		}
+		next, err := s.engine.Wait(ctx, gen)
+		if err != nil {
+			return
+		}
+		gen = next
+	}
+}
+
+// mayRead reports whether the client of r may still read the resource of
+// a view under the access section of the served snapshot. The handler
+// checked it against the snapshot of the request's start, but a long
+// poll can outlive that snapshot.
+func (s *Service) mayRead(r *http.Request, v *view) bool {
+	snap := s.handler.Snapshot()
+	if snap == nil || snap.Access == nil {
+		return true
+	}
+	res := snap.ResourceByID(resourceOfKey(v.resourceID))
+	return res == nil || snap.ReadableBy(server.IdentityOf(r.Context()), res)
+}
+
+// denyRevoked writes the 403 of a long poll whose client lost access to
+// the view's resource while it waited. Like the handler's own denials,
+// it is plain text and counted as an access_denied rejection.
+func (s *Service) denyRevoked(w http.ResponseWriter) {
+	s.handler.NoteRejection(server.ReasonAccessDenied, "long poll of a TIPS view whose resource the client may no longer read rejected")
+	w.Header().Set("Cache-Control", "no-store")
+	server.PlainError(w, http.StatusForbidden, "the client has no role that may read the resource of this view")
 }
 
 // writeItem writes an update item, or 415 when the Accept header
