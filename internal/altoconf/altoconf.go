@@ -14,13 +14,12 @@ package altoconf
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/goalto/goalto/internal/netdef"
+	"github.com/goalto/goalto/internal/yamlpos"
 	"github.com/goalto/goalto/internal/yangschema"
 )
 
@@ -107,7 +106,7 @@ func Load(path string) (*Config, error) {
 func Parse(data []byte, name string) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, Errors{syntaxError(name, err)}
+		return nil, Errors{syntaxError(name, data, err)}
 	}
 	return FromDoc(&doc, name, !isJSON(data))
 }
@@ -133,18 +132,11 @@ func isJSON(data []byte) bool {
 	return bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
 }
 
-// syntaxError turns a yaml.v3 error such as "yaml: line 4: did not find
-// expected key" into an Error with the line.
-func syntaxError(name string, err error) *Error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, after, ok := strings.Cut(rest, ":"); ok {
-			fmt.Sscan(n, &line)
-			msg = strings.TrimSpace(after)
-		}
-	}
-	return &Error{File: name, Line: line, Rule: RuleSyntax, Message: msg}
+// syntaxError turns a yaml.v3 syntax error in data into an Error with
+// the line of the mistake, and its column in the message when known.
+func syntaxError(name string, data []byte, err error) *Error {
+	p := yamlpos.Locate(data, err)
+	return &Error{File: name, Line: p.Line, Rule: RuleSyntax, Message: p.ColumnReason()}
 }
 
 // AsErrors returns the Errors of err, or nil.

@@ -137,7 +137,7 @@ func (d *Definition) ReadCalendar(i, j int, knownPID func(string) bool) (Calenda
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(path, nil, err)
+		return nil, syntaxError(path, data, err)
 	}
 	var values CalendarValues
 	// An empty file decodes to no node at all (Kind 0), so to no values.

@@ -160,8 +160,7 @@ func (d *Definition) readAdvertisementFile(name string) ([]Advertisement, error)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		e := yamlError(path, nil, err).(*Error)
-		return nil, e
+		return nil, syntaxError(path, data, err)
 	}
 	ads, e := parseAdvertisementDocument(&root)
 	if e != nil {

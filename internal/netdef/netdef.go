@@ -25,6 +25,7 @@ import (
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/jsonfile"
+	"github.com/goalto/goalto/internal/yamlpos"
 )
 
 // PID grouping rules.
@@ -341,7 +342,7 @@ func Parse(data []byte, name string) (*Definition, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, nil, err)
+		return nil, syntaxError(name, data, err)
 	}
 	var def Definition
 	if len(root.Content) > 0 {
@@ -362,6 +363,13 @@ func Parse(data []byte, name string) (*Definition, error) {
 		return nil, e
 	}
 	return &def, nil
+}
+
+// syntaxError returns an *Error for a YAML syntax error in data, with
+// the line and column of the mistake.
+func syntaxError(name string, data []byte, err error) *Error {
+	p := yamlpos.Locate(data, err)
+	return &Error{File: name, Line: p.Line, Column: p.Column, Err: errors.New(p.Reason)}
 }
 
 // yamlError turns a yaml.v3 error such as "yaml: line 4: field foo not

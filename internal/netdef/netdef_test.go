@@ -82,3 +82,23 @@ func TestParseRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestParseSyntaxPosition(t *testing.T) {
+	tests := []struct {
+		name     string
+		yaml     string
+		wantText string
+	}{
+		{"unclosed list", "topology: t.yaml\nnetwork-map: {default-pid: default}\ncost-types: [oops\n", "net.yaml:3:13: did not find expected ',' or ']'"},
+		{"bad indent", "topology: t.yaml\nnetwork-map:\n  default-pid: default\n  rule: node\n   x: 1\n", "net.yaml:5: mapping values are not allowed"},
+		{"indent under a mapping", "network-map:\n  default-pid: default\ncost-types:\n  a: {}\n   b: x\n", "net.yaml:5:4: did not find expected key"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "net.yaml")
+			if err == nil || !strings.HasPrefix(err.Error(), tc.wantText) {
+				t.Errorf("error = %v, want it to start with %q", err, tc.wantText)
+			}
+		})
+	}
+}

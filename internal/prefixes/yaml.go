@@ -3,6 +3,7 @@ package prefixes
 import (
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/jsonfile"
+	"github.com/goalto/goalto/internal/yamlpos"
 
 	"bytes"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"io"
 	"math"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -83,7 +83,7 @@ func decodeSingleDocument(data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &ParseError{Field: yamlListKey, Reason: "missing; the file has no YAML document"}
 		}
-		return nil, yamlSyntaxError(err)
+		return nil, yamlSyntaxError(data, err)
 	}
 
 	var extra yaml.Node
@@ -91,27 +91,17 @@ func decodeSingleDocument(data []byte) (*yaml.Node, error) {
 	case err == nil:
 		return nil, &ParseError{Line: extra.Line, Field: "document", Reason: "more than one YAML document; want one"}
 	case !errors.Is(err, io.EOF):
-		return nil, yamlSyntaxError(err)
+		return nil, yamlSyntaxError(data, err)
 	}
 	return document.Content[0], nil
 }
 
-// yamlSyntaxError converts a yaml.v3 syntax error, whose text has the form
-// "yaml: line N: REASON", to a *ParseError.
-//
-// NOTE: yaml.v3 (v3.0.6) reports the line where the enclosing construct
-// starts, which for parser errors is counted from 0, so Line can be up to a
-// few lines before the actual mistake.
-func yamlSyntaxError(err error) error {
-	reason := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(reason, "line "); ok {
-		number, text, found := strings.Cut(rest, ": ")
-		if n, convErr := strconv.Atoi(number); found && convErr == nil {
-			line, reason = n, text
-		}
-	}
-	return &ParseError{Line: line, Field: "document", Reason: reason, Err: err}
+// yamlSyntaxError converts a yaml.v3 syntax error in data to a
+// *ParseError with the line of the mistake, and its column in Reason when
+// known.
+func yamlSyntaxError(data []byte, err error) error {
+	p := yamlpos.Locate(data, err)
+	return &ParseError{Line: p.Line, Field: "document", Reason: p.ColumnReason(), Err: err}
 }
 
 // findPrefixList returns the sequence under the top-level "prefixes" key.

@@ -7,13 +7,12 @@ import (
 	"io"
 	"math"
 	"net/netip"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/goalto/goalto/internal/jsonfile"
+	"github.com/goalto/goalto/internal/yamlpos"
 )
 
 // ParseYAML reads a topology written in YAML or JSON (JSON is YAML): either
@@ -58,8 +57,6 @@ type yparser struct {
 
 type kv struct{ key, val *yaml.Node }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 func (p *yparser) document(data []byte) (root *yaml.Node, err error) {
 	defer func() {
 		// The YAML library reports errors by panicking internally and
@@ -75,13 +72,13 @@ func (p *yparser) document(data []byte) (root *yaml.Node, err error) {
 		if err == io.EOF {
 			return nil, &ParseError{File: p.file, Reason: "empty document"}
 		}
-		return nil, p.syntaxError(err)
+		return nil, p.syntaxError(data, err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, p.syntaxError(err)
+		return nil, p.syntaxError(data, err)
 	default:
 		return nil, &ParseError{File: p.file, Line: extra.Line, Reason: "more than one YAML document"}
 	}
@@ -91,16 +88,9 @@ func (p *yparser) document(data []byte) (root *yaml.Node, err error) {
 	return doc.Content[0], nil
 }
 
-func (p *yparser) syntaxError(err error) error {
-	msg := err.Error()
-	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	return &ParseError{File: p.file, Line: line, Reason: "YAML syntax error: " + msg, Err: err}
+func (p *yparser) syntaxError(data []byte, err error) error {
+	pos := yamlpos.Locate(data, err)
+	return &ParseError{File: p.file, Line: pos.Line, Reason: "YAML syntax error: " + pos.ColumnReason(), Err: err}
 }
 
 func (p *yparser) errf(n *yaml.Node, field, format string, args ...any) error {
