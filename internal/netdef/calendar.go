@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"sort"
 
@@ -142,6 +143,10 @@ func (d *Definition) ReadCalendar(i, j int, knownPID func(string) bool) (Calenda
 	var values CalendarValues
 	// An empty file decodes to no node at all (Kind 0), so to no values.
 	if root.Kind != 0 {
+		if e := checkNumbers(&root, reflect.TypeFor[CalendarValues](), ""); e != nil {
+			e.File = path
+			return nil, e
+		}
 		if err := root.Decode(&values); err != nil {
 			return nil, yamlError(path, &root, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -346,6 +347,10 @@ func Parse(data []byte, name string) (*Definition, error) {
 	}
 	var def Definition
 	if len(root.Content) > 0 {
+		if e := checkNumbers(&root, reflect.TypeFor[Definition](), ""); e != nil {
+			e.File = name
+			return nil, e
+		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&def); err != nil {
@@ -495,8 +500,10 @@ func explainTypeError(msg, field string) string {
 		return fmt.Sprintf("invalid number %q: must be a whole number from 0 to 4294967295", value)
 	case goType == "time.Duration":
 		return fmt.Sprintf("invalid duration %q: write a number with a unit, such as 5s, 2m or 1h", value)
-	case strings.HasPrefix(goType, "float") || strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint"):
+	case strings.HasPrefix(goType, "float"):
 		return fmt.Sprintf("invalid number %q: want a number, such as 100 or 2.5", value)
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint"):
+		return fmt.Sprintf("invalid number %q: want a whole number, such as 100", value)
 	}
 	return msg
 }
