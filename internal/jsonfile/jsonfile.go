@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // IsJSON reports whether a file name has the extension ".json", in any
@@ -68,6 +69,9 @@ func Check(data []byte) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &SyntaxError{Reason: "empty file"}
 	}
+	if e := checkUTF8(data); e != nil {
+		return e
+	}
 	var v any
 	err := json.Unmarshal(data, &v)
 	var se *json.SyntaxError
@@ -92,6 +96,43 @@ func Check(data []byte) error {
 		e.Reason = missingCloser(data, stack[len(stack)-1])
 	}
 	return e
+}
+
+// checkUTF8 returns a *SyntaxError at the first byte that is not UTF-8,
+// which JSON text exchanged between systems must be (RFC 8259,
+// Section 8.1), or nil. encoding/json would replace such a byte with
+// U+FFFD instead of rejecting it.
+func checkUTF8(data []byte) *SyntaxError {
+	if utf8.Valid(data) {
+		return nil
+	}
+	bad := InvalidUTF8(data)
+	line, col := position(data, int64(bad))
+	return &SyntaxError{
+		Line:   line,
+		Column: col,
+		Field:  fieldPath(openValues(data[:bad])),
+		Reason: fmt.Sprintf("invalid UTF-8 byte 0x%02x: save the file as UTF-8", data[bad]),
+	}
+}
+
+// InvalidUTF8 returns the offset of the first byte of data that does not
+// start a valid UTF-8 sequence, or -1 when data is valid UTF-8.
+func InvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// Position converts a byte offset of data to a line and a column,
+// counting from 1. The column counts bytes.
+func Position(data []byte, offset int) (line, col int) {
+	return position(data, int64(offset))
 }
 
 // explain rewords the error of a byte at offset bad that closes a value

@@ -23,6 +23,8 @@ func TestCheck(t *testing.T) {
 		{"empty", " \n\t", 0, 0, "", "empty file"},
 		{"yaml", "- a\n- b\n", 1, 2, "", "invalid character ' ' in numeric literal"},
 		{"trailing data", "[1]\n[2]", 2, 1, "", "after top-level value"},
+		{"invalid UTF-8", "{\"a\": {\n  \"b\": \"x\xff\"}}", 2, 10, "a.b", "invalid UTF-8 byte 0xff"},
+		{"truncated UTF-8 sequence", "[\"\xc3\"]", 1, 3, "", "invalid UTF-8 byte 0xc3"},
 		{"bad value in array", "{\"x\": [{\"y\": 1}, {\"y\": tru}]}", 1, 27, "x[1].y", "invalid character '}' in literal true"},
 	}
 	for _, tt := range tests {

@@ -86,16 +86,19 @@ func TestParseRejects(t *testing.T) {
 func TestParseSyntaxPosition(t *testing.T) {
 	tests := []struct {
 		name     string
+		file     string
 		yaml     string
 		wantText string
 	}{
-		{"unclosed list", "topology: t.yaml\nnetwork-map: {default-pid: default}\ncost-types: [oops\n", "net.yaml:3:13: did not find expected ',' or ']'"},
-		{"bad indent", "topology: t.yaml\nnetwork-map:\n  default-pid: default\n  rule: node\n   x: 1\n", "net.yaml:5: mapping values are not allowed"},
-		{"indent under a mapping", "network-map:\n  default-pid: default\ncost-types:\n  a: {}\n   b: x\n", "net.yaml:5:4: did not find expected key"},
+		{"unclosed list", "net.yaml", "topology: t.yaml\nnetwork-map: {default-pid: default}\ncost-types: [oops\n", "net.yaml:3:13: did not find expected ',' or ']'"},
+		{"bad indent", "net.yaml", "topology: t.yaml\nnetwork-map:\n  default-pid: default\n  rule: node\n   x: 1\n", "net.yaml:5: mapping values are not allowed"},
+		{"invalid UTF-8 in YAML", "net.yaml", "topology: t.yaml\ndirectory: /caf\xe9\n", "net.yaml:2:16: invalid UTF-8 byte 0xe9"},
+		{"invalid UTF-8 in JSON", "net.json", "{\"topology\": \"t.yaml\",\n \"directory\": \"/caf\xe9\"}\n", "net.json:2:20: directory: invalid UTF-8 byte 0xe9"},
+		{"indent under a mapping", "net.yaml", "network-map:\n  default-pid: default\ncost-types:\n  a: {}\n   b: x\n", "net.yaml:5:4: did not find expected key"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.yaml), "net.yaml")
+			_, err := Parse([]byte(tc.yaml), tc.file)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.wantText) {
 				t.Errorf("error = %v, want it to start with %q", err, tc.wantText)
 			}

@@ -18,6 +18,8 @@ import (
 
 	goyaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/goalto/goalto/internal/jsonfile"
 )
 
 // Position is a YAML syntax error: Line and Column count from 1, and
@@ -61,6 +63,12 @@ var parserProblems = map[string]bool{
 func Locate(data []byte, err error) Position {
 	p := parseMessage(err.Error())
 	if p.Line == 0 {
+		// The reader's encoding errors, such as "invalid leading UTF-8
+		// octet", name no line.
+		if bad := jsonfile.InvalidUTF8(data); bad >= 0 && strings.Contains(p.Reason, "UTF-8") {
+			p.Line, p.Column = jsonfile.Position(data, bad)
+			p.Reason = fmt.Sprintf("invalid UTF-8 byte 0x%02x: save the file as UTF-8", data[bad])
+		}
 		return p
 	}
 	// yaml.v3 places an error at the end of the input on the line after

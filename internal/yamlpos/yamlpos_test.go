@@ -18,6 +18,7 @@ func TestLocate(t *testing.T) {
 		{"bad indent", "network-map:\n  default-pid: default\ncost-types:\n  a: {}\n   b: x\n", 5, 4, "did not find expected key"},
 		{"tab indent", "network-map:\n  default-pid: default\n\tfoo: 1\n", 3, 1, "found a tab character that violates indentation"},
 		{"end of input", "nodes:\n- id: a\n  label: [x,\n", 3, 10, "did not find expected node content"},
+		{"invalid UTF-8", "a: 1\nb: caf\xe9\n", 2, 7, "invalid UTF-8 byte 0xe9: save the file as UTF-8"},
 		{"unclosed flow mapping", "a: 1\nb: {c: 2\n", 2, 4, "did not find expected ',' or '}'"},
 	}
 	for _, tc := range tests {
