@@ -1,9 +1,12 @@
 package alto
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 )
 
 // ErrorCode is an ALTO error code, RFC 7285, Section 8.5.2, Table 1.
@@ -60,8 +63,11 @@ type Error struct {
 	Status int
 }
 
-// Error formats the error for logs and command-line output.
+// Error formats the error for logs and command-line output, with the
+// texts cut as in MarshalJSON.
 func (e *Error) Error() string {
+	b := e.bounded()
+	e = &b
 	s := "alto: " + e.Code.String()
 	if e.Field != "" {
 		s += " field " + e.Field
@@ -105,15 +111,62 @@ type errorBody struct {
 	Meta errorMeta `json:"meta"`
 }
 
-// MarshalJSON encodes the error as an application/alto-error+json body.
+// Bounds of the text that an error repeats from a request, so that a
+// huge request value does not make a huge error response or log line.
+const (
+	// MaxEchoBytes is the most bytes of the offending value (RFC 7285,
+	// Section 8.5.2, "value") that an error repeats.
+	MaxEchoBytes = 256
+	// MaxMessageBytes is the most bytes of the field path, the
+	// syntax-error text and the message of an error.
+	MaxMessageBytes = 1024
+)
+
+// Truncate returns s cut to at most max bytes at a UTF-8 character
+// boundary, followed by "…" (3 more bytes) when it was cut.
+func Truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// bounded returns a copy of the error with the value cut to MaxEchoBytes,
+// also where the message repeats it, and the other texts cut to
+// MaxMessageBytes.
+func (e *Error) bounded() Error {
+	b := *e
+	b.Value = Truncate(e.Value, MaxEchoBytes)
+	if b.Value != e.Value {
+		b.Message = strings.ReplaceAll(b.Message, e.Value, b.Value)
+	}
+	b.Field = Truncate(b.Field, MaxMessageBytes)
+	b.SyntaxError = Truncate(b.SyntaxError, MaxMessageBytes)
+	b.Message = Truncate(b.Message, MaxMessageBytes)
+	return b
+}
+
+// MarshalJSON encodes the error as an application/alto-error+json body,
+// with the texts cut to MaxEchoBytes and MaxMessageBytes. Characters
+// such as < and & are written as they are, not HTML-escaped, because the
+// body is JSON for ALTO clients, not HTML.
 func (e *Error) MarshalJSON() ([]byte, error) {
-	return json.Marshal(errorBody{Meta: errorMeta{
-		Code:        e.Code.String(),
-		Field:       e.Field,
-		Value:       e.Value,
-		SyntaxError: e.SyntaxError,
-		Message:     e.Message,
+	b := e.bounded()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(errorBody{Meta: errorMeta{
+		Code:        b.Code.String(),
+		Field:       b.Field,
+		Value:       b.Value,
+		SyntaxError: b.SyntaxError,
+		Message:     b.Message,
 	}})
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
 // UnmarshalJSON decodes an application/alto-error+json body. An unknown

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // knownCodes are the error codes of RFC 7285, Section 8.5.2, Table 1.
@@ -215,5 +216,88 @@ func TestErrorHTTPStatus(t *testing.T) {
 	e := &Error{Code: ErrInvalidFieldValue, Status: http.StatusRequestEntityTooLarge}
 	if got := e.HTTPStatus(); got != http.StatusRequestEntityTooLarge {
 		t.Errorf("status = %d, want %d", got, http.StatusRequestEntityTooLarge)
+	}
+}
+
+func TestErrorBoundsEchoedText(t *testing.T) {
+	long := strings.Repeat("é", 200_000) // 400 KB, two bytes a character
+	tests := []struct {
+		name        string
+		err         *Error
+		wantValue   int // length in bytes of meta.value
+		wantMessage int // most bytes of meta.message
+	}{
+		{"value and message", NewInvalidValue("cost-type/cost-mode", long, "unknown cost mode "+long), 256 + len("…"), 1024 + len("…")},
+		{"message only", &Error{Code: ErrInvalidFieldValue, Message: "unknown PID " + long}, 0, 1024 + len("…")},
+		{"short value", NewInvalidValue("pids", "a<b>&c", "unknown PID a<b>&c"), len("a<b>&c"), len("unknown PID a<b>&c")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.err.MarshalJSON()
+			if err != nil {
+				t.Fatalf("MarshalJSON: %v", err)
+			}
+			if len(b) > 2*MaxMessageBytes {
+				t.Errorf("body is %d bytes, want at most %d", len(b), 2*MaxMessageBytes)
+			}
+			var body struct {
+				Meta struct {
+					Value   string `json:"value"`
+					Message string `json:"message"`
+				} `json:"meta"`
+			}
+			if err := json.Unmarshal(b, &body); err != nil {
+				t.Fatalf("Unmarshal(%s): %v", b, err)
+			}
+			if len(body.Meta.Value) != tt.wantValue {
+				t.Errorf("value is %d bytes, want %d", len(body.Meta.Value), tt.wantValue)
+			}
+			if len(body.Meta.Message) > tt.wantMessage {
+				t.Errorf("message is %d bytes, want at most %d", len(body.Meta.Message), tt.wantMessage)
+			}
+			if !utf8.ValidString(body.Meta.Value) || !utf8.ValidString(body.Meta.Message) {
+				t.Error("a cut text is not valid UTF-8")
+			}
+			if tt.wantValue > 0 && tt.wantValue < len(tt.err.Value) && !strings.HasSuffix(body.Meta.Value, "…") {
+				t.Errorf("cut value %q does not end with an ellipsis", body.Meta.Value[len(body.Meta.Value)-8:])
+			}
+			if tt.wantValue > 0 && !strings.Contains(body.Meta.Message, body.Meta.Value) {
+				t.Error("message does not repeat the cut value")
+			}
+		})
+	}
+}
+
+func TestErrorMarshalNoHTMLEscape(t *testing.T) {
+	b, err := NewInvalidValue("pids", "<i>&", "unknown PID <i>&").MarshalJSON()
+	if err != nil {
+		t.Fatalf("MarshalJSON: %v", err)
+	}
+	if !strings.Contains(string(b), `"value":"<i>&"`) {
+		t.Errorf("body %s escapes < > or &", b)
+	}
+	if strings.HasSuffix(string(b), "\n") {
+		t.Errorf("body %q ends with a newline", b)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		max  int
+		want string
+	}{
+		{"short", "abc", 3, "abc"},
+		{"ascii", "abcdef", 3, "abc…"},
+		{"inside a character", "aé", 2, "a…"},
+		{"at a boundary", "éa", 2, "é…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Truncate(tt.in, tt.max); got != tt.want {
+				t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+			}
+		})
 	}
 }
