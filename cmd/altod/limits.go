@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/server"
@@ -26,7 +27,7 @@ func addLimitFlags(fs *flag.FlagSet, cfg *daemon.Config) *limitFlags {
 	fs.DurationVar(&cfg.Transport.ReadHeaderTimeout, "read-header-timeout", transport.DefaultReadHeaderTimeout, "time allowed to read the headers of a request")
 	fs.DurationVar(&l.BodyReadTimeout, "body-read-timeout", server.DefaultBodyReadTimeout, "time allowed to read the body of a request")
 	fs.DurationVar(&l.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time allowed to write a response, except update streams")
-	fs.IntVar(&l.MaxInFlight, "max-in-flight", server.DefaultMaxInFlight(), "most requests served at once; the excess gets 503 at once (negative disables)")
+	fs.IntVar(&l.MaxInFlight, "max-in-flight", server.DefaultMaxInFlight(), "maximum number of POST requests computed at once, each from the end of its body to its computed response; the excess gets 503 at once (negative disables)")
 	fs.Float64Var(&l.MaxRunnablePerCPU, "max-runnable-per-cpu", server.DefaultMaxRunnablePerCPU, "goroutines per CPU waiting to run above which new requests get 503 at once (negative disables)")
 	fs.Float64Var(&l.RatePerClient, "rate-per-client", server.DefaultRatePerClient, "sustained requests per second of one client IP address; the excess gets 429 (negative disables)")
 	fs.IntVar(&l.RateBurst, "rate-burst", server.DefaultRateBurst, "requests that one client IP address may send at once above its rate")
@@ -39,18 +40,58 @@ func addLimitFlags(fs *flag.FlagSet, cfg *daemon.Config) *limitFlags {
 }
 
 // apply checks the limit flags and sets the logging policy.
-func (lf *limitFlags) apply(cfg *daemon.Config, sseCfg *sse.Config) error {
-	l := cfg.Limits
-	if l.MaxJSONDepth <= 0 || l.MaxCostTypes <= 0 || l.MaxConstraints <= 0 || l.RateBurst <= 0 || cfg.Transport.MaxStreamsPerConn <= 0 {
-		return fmt.Errorf("--max-json-depth, --max-cost-types, --max-constraints, --rate-burst and --max-streams-per-conn must be positive")
+func (lf *limitFlags) apply(fs *flag.FlagSet, cfg *daemon.Config, sseCfg *sse.Config) error {
+	if err := checkPositive(fs, "max-json-depth", "max-cost-types", "max-constraints", "rate-burst", "max-streams-per-conn",
+		"read-header-timeout", "body-read-timeout", "write-timeout"); err != nil {
+		return err
 	}
-	if l.BodyReadTimeout <= 0 || l.WriteTimeout <= 0 || cfg.Transport.ReadHeaderTimeout <= 0 {
-		return fmt.Errorf("--read-header-timeout, --body-read-timeout and --write-timeout must be positive")
-	}
-	if l.MaxInFlight == 0 || l.MaxRunnablePerCPU == 0 || l.RatePerClient == 0 || cfg.Transport.MaxConns == 0 || cfg.Transport.MaxConnsPerIP == 0 {
-		return fmt.Errorf("--max-in-flight, --max-runnable-per-cpu, --rate-per-client, --max-conns and --max-conns-per-ip must not be 0; a negative value disables the limit")
+	if err := checkNotZero(fs, "max-in-flight", "max-runnable-per-cpu", "rate-per-client", "max-conns", "max-conns-per-ip"); err != nil {
+		return err
 	}
 	cfg.Transport.LogClientAddresses = lf.logClientAddresses
 	sseCfg.LogClientAddresses = lf.logClientAddresses
 	return nil
+}
+
+// checkPositive returns an error naming the first of the numeric flags
+// whose value is 0 or negative, such as "--max-pids 0: must be positive".
+func checkPositive(fs *flag.FlagSet, names ...string) error {
+	for _, name := range names {
+		if flagNumber(fs, name) <= 0 {
+			return fmt.Errorf("--%s %s: must be positive", name, fs.Lookup(name).Value)
+		}
+	}
+	return nil
+}
+
+// checkNotZero returns an error naming the first of the numeric flags
+// whose value is 0, for limits that a negative value disables.
+func checkNotZero(fs *flag.FlagSet, names ...string) error {
+	for _, name := range names {
+		if flagNumber(fs, name) == 0 {
+			return fmt.Errorf("--%s %s: must not be 0; use a negative value to disable the limit", name, fs.Lookup(name).Value)
+		}
+	}
+	return nil
+}
+
+// flagNumber returns the value of a numeric flag defined on fs. It
+// panics for an unknown or non-numeric flag, which is a programming
+// error.
+func flagNumber(fs *flag.FlagSet, name string) float64 {
+	switch v := fs.Lookup(name).Value.(flag.Getter).Get().(type) {
+	case int:
+		return float64(v)
+	case int64:
+		return float64(v)
+	case uint:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	case float64:
+		return v
+	case time.Duration:
+		return float64(v)
+	}
+	panic("altod: flag --" + name + " is not numeric")
 }

@@ -62,8 +62,8 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
-	if *maxStreams <= 0 || *maxStreamsPerClient <= 0 {
-		fmt.Fprintln(os.Stderr, "altod: --max-update-streams and --max-update-streams-per-client must be positive")
+	if err := checkPositive(fs, "max-update-streams", "max-update-streams-per-client"); err != nil {
+		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
 	if tipsCfg.MaxViews <= 0 || tipsCfg.MaxViewsPerClient <= 0 {
@@ -98,7 +98,7 @@ func run(args []string) int {
 	if reg, ok := cfg.Metrics.(*metrics.Registry); ok {
 		sseCfg.Registered = reg.UpdateStreams
 	}
-	if err := limits.apply(&cfg, &sseCfg); err != nil {
+	if err := limits.apply(fs, &cfg, &sseCfg); err != nil {
 		fmt.Fprintln(os.Stderr, "altod:", err)
 		return 2
 	}
@@ -183,8 +183,8 @@ func checkFlags(fs *flag.FlagSet, cfg *daemon.Config, protocols, minTLS string) 
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: altod takes only flags; use --config %s to serve a network definition", fs.Arg(0), fs.Arg(0))
 	}
-	if cfg.Limits.MaxBodyBytes <= 0 || cfg.Limits.MaxPIDs <= 0 || cfg.Limits.MaxEndpoints <= 0 {
-		return fmt.Errorf("--max-body-bytes, --max-pids and --max-endpoints must be positive")
+	if err := checkPositive(fs, "max-body-bytes", "max-pids", "max-endpoints"); err != nil {
+		return err
 	}
 	if protocols != "" {
 		p, err := transport.ParseProtocols(protocols)

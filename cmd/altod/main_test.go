@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -141,5 +142,35 @@ func TestPrintDiscoveryRecords(t *testing.T) {
 	}
 	if code := run([]string{"--print-discovery-records", "--domain", "example.net"}); code != 2 {
 		t.Errorf("--print-discovery-records without --uri exited %d, want 2", code)
+	}
+}
+
+func TestFlagErrorsNameTheFlag(t *testing.T) {
+	bin := buildAltod(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--max-pids", "0"}, "altod: --max-pids 0: must be positive\n"},
+		{[]string{"--max-endpoints", "-1"}, "altod: --max-endpoints -1: must be positive\n"},
+		{[]string{"--write-timeout", "0s"}, "altod: --write-timeout 0s: must be positive\n"},
+		{[]string{"--max-update-streams-per-client", "0"}, "altod: --max-update-streams-per-client 0: must be positive\n"},
+		{[]string{"--max-in-flight", "0"}, "altod: --max-in-flight 0: must not be 0; use a negative value to disable the limit\n"},
+		{[]string{"--rate-per-client", "0"}, "altod: --rate-per-client 0: must not be 0; use a negative value to disable the limit\n"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			cmd := exec.Command(bin, append([]string{"--check"}, tc.args...)...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Errorf("exit = %v, want status 2", err)
+			}
+			if stderr.String() != tc.want {
+				t.Errorf("stderr = %q, want %q", stderr.String(), tc.want)
+			}
+		})
 	}
 }
