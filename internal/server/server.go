@@ -13,10 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -328,9 +326,7 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 		plainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use POST with "+res.Accepts)
 		return
 	}
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || !strings.EqualFold(ct, res.Accepts) {
-		plainError(w, http.StatusUnsupportedMediaType, "the request body must be "+res.Accepts)
+	if !CheckRequestBody(w, r, res.Accepts) {
 		return
 	}
 	if mt := negotiatedMediaType(res); !Acceptable(r.Header.Values("Accept"), mt) {
@@ -353,6 +349,7 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 	}
 	q := &query{h: h, snap: snap, res: res, r: r}
 	var out []byte
+	var err error
 	switch res.Type {
 	case netdef.TypeFilteredNetworkMap:
 		out, err = q.filteredNetworkMap(body)

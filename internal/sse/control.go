@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -55,8 +54,10 @@ func (s *Service) serveControl(w http.ResponseWriter, r *http.Request) {
 		server.PlainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on a stream control URI; use POST with "+alto.MediaTypeUpdateStreamParams)
 		return
 	}
-	if !controlMediaType(r.Header.Get("Content-Type")) {
-		server.PlainError(w, http.StatusUnsupportedMediaType, "the request body must be "+alto.MediaTypeUpdateStreamParams)
+	// RFC 8895, Section 7.5 makes the control request type the update
+	// stream request type. The control event type is accepted as well,
+	// because clients may take it for the control service's own type.
+	if !server.CheckRequestBody(w, r, alto.MediaTypeUpdateStreamParams, alto.MediaTypeUpdateStreamControl) {
 		return
 	}
 	body, ok := readBody(w, r)
@@ -101,18 +102,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		server.PlainError(w, http.StatusBadRequest, "the request body could not be read")
 	}
 	return nil, false
-}
-
-// controlMediaType reports whether a Content-Type is that of a stream
-// control request. RFC 8895, Section 7.5 makes it the update stream
-// request type. The control event type is accepted as well, because
-// clients may take it for the control service's own type.
-func controlMediaType(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
-	return strings.EqualFold(mt, alto.MediaTypeUpdateStreamParams) || strings.EqualFold(mt, alto.MediaTypeUpdateStreamControl)
 }
 
 // notFound responds to a request for a control URI that no open stream

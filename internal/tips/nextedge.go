@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/server"
@@ -56,9 +54,7 @@ func (s *Service) serveNextEdge(w http.ResponseWriter, r *http.Request, resource
 // request and reads its body, at most maxParamsBytes. On failure it
 // writes the response and returns false.
 func readParams(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || !strings.EqualFold(ct, alto.MediaTypeTIPSParams) {
-		server.PlainError(w, http.StatusUnsupportedMediaType, "the request body must be "+alto.MediaTypeTIPSParams)
+	if !server.CheckRequestBody(w, r, alto.MediaTypeTIPSParams) {
 		return nil, false
 	}
 	if !server.Acceptable(r.Header.Values("Accept"), alto.MediaTypeMergePatch) {
