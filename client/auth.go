@@ -56,7 +56,8 @@ func LoadTLSConfig(files TLSFiles) (*tls.Config, error) {
 }
 
 // loadCAFile returns the system roots with the certificates of a PEM
-// file added. Without system roots, the pool holds the file's only.
+// file added. Without system roots, the pool contains only the file's
+// certificates.
 func loadCAFile(path string) (*x509.CertPool, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -217,7 +217,7 @@ entries are matched by their keys. With --exit-code, the exit status is
 }
 
 // getConfig reads the running ietf-alto configuration. A server that
-// runs from a network definition has none, and answers 404.
+// runs from a network definition has none and returns 404.
 func (c *restconfClient) getConfig(ctx context.Context) ([]byte, error) {
 	body, err := c.do(ctx, http.MethodGet, configPath+"?content=config", nil)
 	var re *restconfError

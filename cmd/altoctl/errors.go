@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,19 +101,22 @@ func (a *app) describe(err error) string {
 // another error.
 func tlsHint(err error) string {
 	var unknownCA x509.UnknownAuthorityError
-	var alert tls.AlertError
-	switch {
-	case errors.As(err, &unknownCA):
+	if errors.As(err, &unknownCA) {
 		return "cannot verify the server's certificate: give the CA that signed it with --ca-file"
-	case errors.As(err, &alert) && alert == alertCertificateRequired:
-		return "the server requires a TLS client certificate: give --cert-file and --key-file"
+	}
+	// crypto/tls reports an alert from the server as a *net.OpError
+	// with Op "remote error" and an unexported error type.
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) || opErr.Op != "remote error" {
+		return ""
+	}
+	// NOTE: TLS 1.2 has no certificate_required alert, and servers send
+	// other alerts for a missing certificate, which get no hint.
+	if opErr.Err.Error() == "tls: certificate required" { // TLS 1.3 (RFC 8446, Section 6.2)
+		return "the server requires a TLS client certificate from a CA that it trusts: give --cert-file and --key-file"
 	}
 	return ""
 }
-
-// alertCertificateRequired is the TLS 1.3 certificate_required alert
-// (RFC 8446, Section 6.2).
-const alertCertificateRequired tls.AlertError = 116
 
 // unauthorizedHint returns what to do about a 401 response, which
 // depends on the credentials that were sent.

@@ -50,7 +50,8 @@ func addAuthFlags(cmd *cobra.Command) *authFlags {
 	return f
 }
 
-// serverAccess is what altoctl needs to reach one ALTO server.
+// serverAccess is the URL, TLS configuration and credentials of one ALTO
+// server.
 type serverAccess struct {
 	url    string   // without user information
 	origin *url.URL // scheme, host and port that get the credentials

@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -194,58 +198,168 @@ func TestAuthFlagErrors(t *testing.T) {
 	}
 }
 
+// managedTLS is a daemon whose management listener serves RESTCONF
+// over TLS to a reader with a token and to one with a client
+// certificate.
+type managedTLS struct {
+	mgmt              string // base URL of the management listener
+	caFile            string // the CA of the listener's certificate
+	token             string // of the token reader
+	certFile, keyFile string // of the certificate reader
+}
+
 // startManagedTLS starts a daemon of the built-in network, which runs
 // from a network definition and so has no ietf-alto configuration, with
-// RESTCONF over TLS on its management listener. It returns the
-// management base URL, the CA file of its certificate and the token of
-// a reader.
-func startManagedTLS(t *testing.T) (mgmt, caFile, token string) {
+// RESTCONF over TLS on its management listener.
+func startManagedTLS(t *testing.T) *managedTLS {
 	t.Helper()
-	token = "mgmt-reader-token"
+	m := &managedTLS{token: "mgmt-reader-token"}
 	cert := testcert.New(t, "altod management")
+	m.caFile = cert.CertFile
 	pair, err := tls.LoadX509KeyPair(cert.CertFile, cert.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
+	operatorCA := testcert.NewCA(t, "operators CA")
+	operator := testcert.Issue(t, &operatorCA, "noc")
+	m.certFile, m.keyFile = writeCertificate(t, operator)
+	clientCAs := x509.NewCertPool()
+	clientCAs.AddCert(operatorCA.Cert)
+
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	stats := altostats.New(altostats.Config{})
-	sum := sha256.Sum256([]byte(token))
+	tokenSum := sha256.Sum256([]byte(m.token))
+	certSum := sha256.Sum256(operator.Certificate[0])
 	rc := restconf.New(restconf.Config{State: stats, Logger: logger, Operators: []restconf.Operator{
-		{Name: "reader", TokenSHA256: hex.EncodeToString(sum[:]), Role: restconf.RoleRead},
+		{Name: "reader", TokenSHA256: hex.EncodeToString(tokenSum[:]), Role: restconf.RoleRead},
+		{Name: "noc", CertSHA256: hex.EncodeToString(certSum[:]), Role: restconf.RoleRead},
 	}})
 	handlers := map[string]http.Handler{}
 	for _, p := range restconf.Patterns() {
 		handlers[p] = rc
 	}
+	mgmtTLS := &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: clientCAs}
 	d, err := daemon.Start(daemon.Config{
 		Listen: "127.0.0.1:0", ManagementListen: "127.0.0.1:0", ReloadInterval: -1, Logger: logger,
-		Stats: stats, ManagementHandlers: handlers, ManagementTLS: &tls.Config{Certificates: []tls.Certificate{pair}},
+		Stats: stats, ManagementHandlers: handlers, ManagementTLS: mgmtTLS,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Shutdown(context.Background()) })
-	return "https://" + d.ManagementAddr().String(), cert.CertFile, token
+	m.mgmt = "https://" + d.ManagementAddr().String()
+	return m
+}
+
+// writeCertificate writes a certificate that testcert.Issue made and
+// its key to PEM files.
+func writeCertificate(t *testing.T, cert tls.Certificate) (certFile, keyFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	keyPEM, err := testcert.KeyPEM(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
+	if err := os.WriteFile(certFile, testcert.PEM(cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
 
 func TestRESTCONFOverTLS(t *testing.T) {
-	mgmt, caFile, token := startManagedTLS(t)
-	env := map[string]string{tokenEnv: token}
+	m := startManagedTLS(t)
+	withToken := map[string]string{tokenEnv: m.token}
 	tests := []struct {
 		name     string
+		env      map[string]string
 		args     []string
 		wantCode int
 		want     string
 	}{
-		{"stats with the CA", []string{"--ca-file", caFile, "stats", "--management", mgmt}, 0, ""},
-		{"stats without the CA", []string{"stats", "--management", mgmt}, exitFailure, "give the CA that signed it with --ca-file"},
-		{"config get of a network definition", []string{"--ca-file", caFile, "config", "get", "--management", mgmt}, exitFailure, "altod runs from a network definition, not from an ietf-alto configuration"},
+		{"token with the CA", withToken, []string{"--ca-file", m.caFile, "stats", "--management", m.mgmt}, 0, ""},
+		{"client certificate", nil, []string{"--ca-file", m.caFile, "--cert-file", m.certFile, "--key-file", m.keyFile, "stats", "--management", m.mgmt}, 0, ""},
+		{"no credentials", nil, []string{"--ca-file", m.caFile, "stats", "--management", m.mgmt}, exitFailure, "access-denied"},
+		{"without the CA", withToken, []string{"stats", "--management", m.mgmt}, exitFailure, "give the CA that signed it with --ca-file"},
+		{"config get of a network definition", withToken, []string{"--ca-file", m.caFile, "config", "get", "--management", m.mgmt}, exitFailure, "altod runs from a network definition, not from an ietf-alto configuration"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runCLI(t, env, tc.args...)
+			res := runCLI(t, tc.env, tc.args...)
 			if res.code != tc.wantCode {
 				t.Errorf("exit %d, want %d; stderr %q", res.code, tc.wantCode, res.stderr)
+			}
+			if !strings.Contains(res.stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", res.stderr, tc.want)
+			}
+			if tc.wantCode == 0 && !strings.Contains(res.stdout, "requests") {
+				t.Errorf("stdout %q lacks the request counters", res.stdout)
+			}
+		})
+	}
+}
+
+func TestAuthenticationStatusHints(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		env    map[string]string
+		args   []string
+		want   string
+	}{
+		{"401 without credentials", http.StatusUnauthorized, nil, nil, "the server requires authentication: give --user"},
+		{"401 with a token", http.StatusUnauthorized, map[string]string{bearerTokenEnv: "abc"}, nil, "the server rejected the bearer token"},
+		{"403", http.StatusForbidden, nil, nil, "access denied: the server's access rules do not let this client read the resource"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="ALTO"`)
+				http.Error(w, http.StatusText(tc.status), tc.status)
+			}))
+			defer srv.Close()
+			res := runCLI(t, tc.env, append([]string{"--server", srv.URL + "/directory", "ird"}, tc.args...)...)
+			if res.code != exitFailure {
+				t.Errorf("exit %d, want %d", res.code, exitFailure)
+			}
+			if !strings.Contains(res.stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", res.stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestClientCertificateHints(t *testing.T) {
+	trusted := testcert.NewCA(t, "trusted client CA")
+	other := testcert.NewCA(t, "other client CA")
+	certFile, keyFile := writeCertificate(t, testcert.Issue(t, &other, "cdn-1"))
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no certificate", nil, "the server requires a TLS client certificate from a CA that it trusts: give --cert-file and --key-file"},
+		{"certificate of another CA", []string{"--cert-file", certFile, "--key-file", keyFile}, "the server requires a TLS client certificate from a CA that it trusts"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			pool := x509.NewCertPool()
+			pool.AddCert(trusted.Cert)
+			srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+			srv.StartTLS()
+			defer srv.Close()
+			caFile := filepath.Join(t.TempDir(), "ca.pem")
+			if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			res := runCLI(t, nil, append([]string{"--server", srv.URL + "/directory", "--ca-file", caFile, "ird"}, tc.args...)...)
+			if res.code != exitFailure {
+				t.Errorf("exit %d, want %d", res.code, exitFailure)
 			}
 			if !strings.Contains(res.stderr, tc.want) {
 				t.Errorf("stderr %q lacks %q", res.stderr, tc.want)

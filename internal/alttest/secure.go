@@ -83,12 +83,14 @@ func StartSecured(t testing.TB) *Secured {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256([]byte(s.Token))
+
 	ca := testcert.NewCA(t, "client CA")
 	clientCert := testcert.Issue(t, &ca, s.CertClient)
 	keyPEM, err := testcert.KeyPEM(clientCert)
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	files := map[string][]byte{
 		"network.yaml":  fmt.Appendf(nil, securedDefinition, hash, hex.EncodeToString(sum[:])),
 		"topology.yaml": []byte(securedTopology),
@@ -101,6 +103,7 @@ func StartSecured(t testing.TB) *Secured {
 			t.Fatal(err)
 		}
 	}
+
 	serverCert := testcert.Write(t, filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key"), "altod")
 	s.CAFile = serverCert.CertFile
 	cfg := daemon.Config{Definition: filepath.Join(dir, "network.yaml")}
