@@ -1,11 +1,14 @@
 package daemon_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/goalto/goalto/alto"
 )
 
 // doHeaders gets a path with every Authorization value in auth, as
@@ -85,6 +88,54 @@ func TestAccessBearerErrorOnlyForTokens(t *testing.T) {
 			challenges := resp.Header.Values("WWW-Authenticate")
 			if !slices.Contains(challenges, tc.wantBearer) {
 				t.Errorf("WWW-Authenticate = %q, want %q among them", challenges, tc.wantBearer)
+			}
+		})
+	}
+}
+
+// multiCostMap is a filtered cost map that returns at most one cost type
+// per request, fewer than the server-wide --max-cost-types.
+const multiCostMap = "  - {id: multi-cost, type: filtered-cost-map, path: /costmap/multi, cost-types: [num-routing, ord-routing], max-cost-types: 1}\n"
+
+func TestRejectionsCountedByReason(t *testing.T) {
+	s := startAccessServer(t)
+	s.editDefinition(t, "  - {id: public-stream", multiCostMap+"  - {id: public-stream")
+	if err := s.d.Reload(); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	alice := s.basic(s.password)
+	status, _, body := s.do(t, s.anonymous, http.MethodPost, "/tips", alice, alto.MediaTypeTIPSParams, `{"resource-id": "num-routing-map"}`)
+	if status != http.StatusOK {
+		t.Fatalf("opening a view: status %d: %s", status, body)
+	}
+	var open tipsResponse
+	if err := json.Unmarshal(body, &open); err != nil {
+		t.Fatalf("open response %s: %v", body, err)
+	}
+	view := strings.TrimPrefix(open.TIPSViewURI, s.origin)
+	huge := `{"resource-id": "num-routing-map", "tag": "` + strings.Repeat("x", 70<<10) + `"}`
+	twoTypes := `{"multi-cost-types": [{"cost-mode": "numerical", "cost-metric": "routingcost"}, {"cost-mode": "ordinal", "cost-metric": "routingcost"}]}`
+
+	tests := []struct {
+		name        string
+		path        string
+		contentType string
+		body        string
+		wantStatus  int
+		reason      string
+	}{
+		{"multi-cost over resource max-cost-types", "/costmap/multi", alto.MediaTypeCostMapFilter, twoTypes, http.StatusBadRequest, "cost_types"},
+		{"TIPS next edge body over 64 KiB", view + "/ug", alto.MediaTypeTIPSParams, huge, http.StatusRequestEntityTooLarge, "body_too_large"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := s.rejections(t, tc.reason)
+			status, _, body := s.do(t, s.anonymous, http.MethodPost, tc.path, alice, tc.contentType, tc.body)
+			if status != tc.wantStatus {
+				t.Fatalf("status = %d, want %d: %.200s", status, tc.wantStatus, body)
+			}
+			if got := s.rejections(t, tc.reason) - before; got != 1 {
+				t.Errorf("%s rose by %v, want 1", tc.reason, got)
 			}
 		})
 	}

@@ -1,20 +1,13 @@
 package metrics
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/goalto/goalto/internal/server"
 )
-
-// rejectionReasons are the reasons of server.RejectionObserver, whose
-// series exist from the start so that rate() sees the first rejection.
-var rejectionReasons = []string{
-	server.ReasonAuthFailed, server.ReasonAccessDenied, server.ReasonRateLimited,
-	server.ReasonOverloaded, server.ReasonJSONDepth, server.ReasonBodyTooLarge,
-	server.ReasonCostTypes, server.ReasonConnections, server.ReasonTIPSViews,
-}
 
 // rejectionCounter counts the requests that the server rejected for a
 // limit or an access check.
@@ -34,12 +27,14 @@ func (r *Registry) RejectionObserver() server.RejectionObserver {
 	}
 	c := rejectionCounter{prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "server", Name: "rejected_requests_total",
-		Help: "Requests rejected by a limit or an access check, by reason: auth_failed, access_denied, rate_limited, overloaded, json_depth, body_too_large, cost_types, connections.",
+		Help: "Requests and connections rejected by a limit or an access check, by reason: " + strings.Join(server.RejectionReasons, ", ") + ".",
 	}, []string{"reason"})}
 	if prev, loaded := rejectionsOnce.LoadOrStore(r, c); loaded {
 		return prev.(rejectionCounter)
 	}
-	for _, reason := range rejectionReasons {
+	// Every series exists from the start, so that rate() sees the first
+	// rejection.
+	for _, reason := range server.RejectionReasons {
 		c.vec.WithLabelValues(reason)
 	}
 	r.reg.MustRegister(c.vec)

@@ -35,7 +35,18 @@ const (
 	// ReasonTIPSViews is reported by the TIPS service through
 	// NoteRejection, for a view open request over a limit on views.
 	ReasonTIPSViews = "tips_views"
+	// ReasonTLSHandshake is reported by the transport through
+	// NoteRejection, for a connection whose TLS handshake failed.
+	ReasonTLSHandshake = "tls_handshake"
 )
+
+// RejectionReasons lists every reason of RejectionObserver, for metric
+// series that exist before the first rejection and for help texts.
+var RejectionReasons = []string{
+	ReasonAuthFailed, ReasonAccessDenied, ReasonRateLimited, ReasonOverloaded,
+	ReasonJSONDepth, ReasonBodyTooLarge, ReasonCostTypes, ReasonConnections,
+	ReasonUpdateStreams, ReasonTIPSViews, ReasonTLSHandshake,
+}
 
 // NoteRejection counts and logs, rate-limited, a rejection made outside
 // the handler, such as a connection over a limit of the transport.

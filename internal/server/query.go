@@ -413,6 +413,7 @@ func (p *costPlan) returnedTypes(q *query, single alto.CostType, multi []alto.Co
 		return nil
 	}
 	if len(multi) > q.res.MaxCostTypes {
+		q.h.limitLog.log(q.h.logger, ReasonCostTypes, "request rejected: more cost types than the resource's max-cost-types")
 		return &alto.Error{Code: alto.ErrInvalidFieldValue, Field: "multi-cost-types", Value: strconv.Itoa(len(multi)),
 			Message: fmt.Sprintf("the request has %d cost types; this resource returns at most %d (max-cost-types)", len(multi), q.res.MaxCostTypes)}
 	}

@@ -60,7 +60,7 @@ func (s *Service) serveControl(w http.ResponseWriter, r *http.Request) {
 	if !server.CheckRequestBody(w, r, alto.MediaTypeUpdateStreamParams, alto.MediaTypeUpdateStreamControl) {
 		return
 	}
-	body, ok := readBody(w, r)
+	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
@@ -90,13 +90,16 @@ func (s *Service) serveControl(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads a request body of at most server.DefaultMaxBodyBytes.
 // On failure it writes the error response and returns false.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+func (s *Service) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, server.DefaultMaxBodyBytes))
 	if err == nil {
 		return body, true
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
+		if s.noteRejection != nil {
+			s.noteRejection(server.ReasonBodyTooLarge, "stream control request rejected: body over the size limit")
+		}
 		server.PlainError(w, http.StatusRequestEntityTooLarge, "the request body exceeds "+strconv.Itoa(server.DefaultMaxBodyBytes)+" bytes")
 	} else {
 		server.PlainError(w, http.StatusBadRequest, "the request body could not be read")

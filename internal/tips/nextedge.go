@@ -25,7 +25,7 @@ func (s *Service) serveNextEdge(w http.ResponseWriter, r *http.Request, resource
 		writeViewNotFound(w)
 		return
 	}
-	body, ok := readParams(w, r)
+	body, ok := s.readParams(w, r)
 	if !ok {
 		return
 	}
@@ -53,7 +53,7 @@ func (s *Service) serveNextEdge(w http.ResponseWriter, r *http.Request, resource
 // readParams checks the Content-Type and Accept headers of a next edge
 // request and reads its body, at most maxParamsBytes. On failure it
 // writes the response and returns false.
-func readParams(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+func (s *Service) readParams(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if !server.CheckRequestBody(w, r, alto.MediaTypeTIPSParams) {
 		return nil, false
 	}
@@ -67,6 +67,7 @@ func readParams(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
+		s.handler.NoteRejection(server.ReasonBodyTooLarge, "next edge request rejected: body over the size limit")
 		server.PlainError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", maxParamsBytes))
 		return nil, false
 	}
