@@ -293,7 +293,11 @@ func (d *Daemon) startAll() error {
 	}
 	if tc.OnReject == nil {
 		tc.OnReject = func(reason string) {
-			d.handler.NoteRejection(reason, "connection rejected: over a connection limit")
+			msg := "connection rejected: over a connection limit"
+			if reason == transport.ReasonTLSHandshake {
+				msg = "TLS handshake failed; --log-level debug logs each one"
+			}
+			d.handler.NoteRejection(reason, msg)
 		}
 	}
 	d.srv, err = transport.Listen(tc, d.handler)

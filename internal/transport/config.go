@@ -86,7 +86,10 @@ type Config struct {
 	MaxStreamsPerConn int
 	// OnReject, when set, is called for each TCP connection closed and
 	// each QUIC connection rejected by a connection limit, with the
-	// reason "connections".
+	// reason ReasonConnections, and for each failed TLS handshake over
+	// TCP, with the reason ReasonTLSHandshake. The handshake errors are
+	// then logged at level Debug only, so that OnReject can log them
+	// rate-limited.
 	OnReject func(reason string)
 	// LogClientAddresses keeps client IP addresses in the log lines of
 	// the HTTP servers, such as TLS handshake errors. By default they

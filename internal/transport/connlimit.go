@@ -86,7 +86,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // does not read cannot hold the goroutine.
 func (l *limitListener) reject(c net.Conn) {
 	if l.onReject != nil {
-		l.onReject("connections")
+		l.onReject(ReasonConnections)
 	}
 	if l.plain {
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))

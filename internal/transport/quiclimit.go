@@ -35,7 +35,7 @@ func (c *connCounter) quicConnContext(onReject func(reason string)) func(context
 		ip := hostOf(info.RemoteAddr)
 		if !c.take(ip) {
 			if onReject != nil {
-				onReject("connections")
+				onReject(ReasonConnections)
 			}
 			return nil, errTooManyConns
 		}

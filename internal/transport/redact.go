@@ -12,23 +12,44 @@ import (
 // optional port, as net/http writes them in its error log.
 var addrPattern = regexp.MustCompile(`\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\[[0-9A-Fa-f:.%]+\](:\d+)?`)
 
+// Reasons of Config.OnReject.
+const (
+	ReasonConnections  = "connections"
+	ReasonTLSHandshake = "tls_handshake"
+)
+
+// tlsHandshakePrefix starts net/http's log line of a failed TLS
+// handshake, one per connection (net/http of Go 1.26, conn.serve).
+const tlsHandshakePrefix = "http: TLS handshake error"
+
 // errorLog returns the logger of net/http's own messages, at level Warn.
 // Unless LogClientAddresses is set, client addresses in them are
-// replaced with "[client]".
+// replaced with "[client]". With OnReject set, failed TLS handshakes go
+// to OnReject and are logged at level Debug, because any client can
+// cause one line per connection.
 func (s *Server) errorLog() *log.Logger {
-	if s.cfg.LogClientAddresses {
-		return slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)
-	}
-	return log.New(redactWriter{s.logger}, "", 0)
+	return log.New(errorLogWriter{logger: s.logger, keepAddrs: s.cfg.LogClientAddresses, onReject: s.cfg.OnReject}, "", 0)
 }
 
-// redactWriter writes each line to a slog logger without client
-// addresses.
-type redactWriter struct{ logger *slog.Logger }
+// errorLogWriter writes each line of net/http's error log to a slog
+// logger.
+type errorLogWriter struct {
+	logger    *slog.Logger
+	keepAddrs bool
+	onReject  func(reason string) // nil for none
+}
 
-func (w redactWriter) Write(p []byte) (int, error) {
+func (w errorLogWriter) Write(p []byte) (int, error) {
 	msg := strings.TrimSuffix(string(p), "\n")
-	w.logger.Warn(redactAddrs(msg))
+	if !w.keepAddrs {
+		msg = redactAddrs(msg)
+	}
+	if w.onReject != nil && strings.HasPrefix(msg, tlsHandshakePrefix) {
+		w.logger.Debug(msg)
+		w.onReject(ReasonTLSHandshake)
+		return len(p), nil
+	}
+	w.logger.Warn(msg)
 	return len(p), nil
 }
 
