@@ -58,7 +58,7 @@ func startAltodManaged(t *testing.T, bin, config, operators string) (*exec.Cmd, 
 	select {
 	case m := <-mgmt:
 		return cmd, strings.TrimSuffix(url, "/directory"), m
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("altod did not log the management listener's address")
 	}
 	return nil, "", ""

@@ -89,8 +89,8 @@ func TestAltodServesAndStopsOnSIGTERM(t *testing.T) {
 		if err != nil {
 			t.Errorf("altod exited with %v after SIGTERM, want status 0", err)
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("altod did not exit within 15 s of SIGTERM")
+	case <-time.After(time.Minute):
+		t.Fatal("altod did not exit within a minute of SIGTERM")
 	}
 }
 

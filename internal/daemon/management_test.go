@@ -107,7 +107,7 @@ func TestManagementStopsWithShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := d.ManagementAddr().String()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := d.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)

@@ -679,13 +679,13 @@ func (f *tipsFollower) check(t *testing.T, want []byte) {
 // polls, so that a change is published while they wait.
 func waitForWaiters(t *testing.T, svc *tips.Service, n int) {
 	t.Helper()
-	for range 10000 {
-		if svc.Stats().Waiters == n {
-			return
+	deadline := time.Now().Add(time.Minute)
+	for svc.Stats().Waiters != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("pending long polls: %d, want %d", svc.Stats().Waiters, n)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	t.Fatalf("pending long polls: %d, want %d", svc.Stats().Waiters, n)
 }
 
 // TestTIPSViewOnEveryHTTPVersion follows the routing cost map by long

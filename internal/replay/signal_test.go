@@ -20,7 +20,7 @@ const signalHelperEnv = "GOALTO_REPLAY_SIGNAL_HELPER"
 
 // TestSignalHelperProcess is the process that TestRunSignal signals. It
 // prints "ready" once it catches SIGHUP, then "hup" for each SIGHUP, and
-// exits when its standard input closes or after 30 seconds.
+// exits when its standard input closes or after 5 minutes.
 func TestSignalHelperProcess(t *testing.T) {
 	if os.Getenv(signalHelperEnv) != "1" {
 		t.Skip("helper process of TestRunSignal")
@@ -33,7 +33,7 @@ func TestSignalHelperProcess(t *testing.T) {
 		close(stdinClosed)
 	}()
 	fmt.Println("ready")
-	limit := time.After(30 * time.Second)
+	limit := time.After(5 * time.Minute)
 	for {
 		select {
 		case <-hups:
@@ -93,10 +93,10 @@ func TestRunSignal(t *testing.T) {
 	}
 }
 
-// waitLine reads lines until want, failing after 10 seconds.
+// waitLine reads lines until want, failing after a minute.
 func waitLine(t *testing.T, lines <-chan string, want string) {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(time.Minute)
 	for {
 		select {
 		case line, ok := <-lines:
@@ -107,7 +107,7 @@ func waitLine(t *testing.T, lines <-chan string, want string) {
 				return
 			}
 		case <-timeout:
-			t.Fatalf("no %q from the helper process within 10s", want)
+			t.Fatalf("no %q from the helper process within a minute", want)
 		}
 	}
 }
