@@ -609,7 +609,7 @@ func TestLookupAddressErrorsContinue(t *testing.T) {
 			name:  "timeout",
 			setup: func(s *discoverytest.Server) { s.Drop("77.100.51.198.in-addr.arpa.") },
 			// The timeout bounds the query that succeeds too, so it leaves
-			// a loaded machine time to answer it.
+			// a loaded machine time to respond to it.
 			timeout:   2 * time.Second,
 			outcomes:  []Outcome{OutcomeFailed, OutcomeFound},
 			temporary: true,
@@ -696,7 +696,7 @@ func TestQueryServersFailover(t *testing.T) {
 	defer pc.Close()
 
 	// The timeout bounds the query to the second server too, so it
-	// leaves a loaded machine time to answer it.
+	// leaves a loaded machine time to respond to it.
 	r := &Resolver{Timeout: 2 * time.Second}
 	ans, err := r.queryServers(context.Background(), "multi.example.", []string{silent, s.Addr})
 	if err != nil {
