@@ -39,18 +39,20 @@ func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReload
 }
 
 // loadKeyPair reads and parses a PEM certificate chain and private key.
+// Its errors name the files by the altod flags that set them, because
+// operators read them in altod's log.
 func loadKeyPair(certFile, keyFile string) (*tls.Certificate, error) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
-		return nil, fmt.Errorf("CertFile: %w", err)
+		return nil, fmt.Errorf("--tls-cert: %w", err)
 	}
 	keyPEM, err := os.ReadFile(keyFile)
 	if err != nil {
-		return nil, fmt.Errorf("KeyFile: %w", err)
+		return nil, fmt.Errorf("--tls-key: %w", err)
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return nil, fmt.Errorf("CertFile %s with KeyFile %s: %w", certFile, keyFile, err)
+		return nil, fmt.Errorf("--tls-cert %s and --tls-key %s: %w", certFile, keyFile, err)
 	}
 	return &cert, nil
 }
@@ -127,12 +129,12 @@ func stampPair(certFile, keyFile string) filePairStamp {
 	var s filePairStamp
 	s.cert, s.err = os.Stat(certFile)
 	if s.err != nil {
-		s.err = fmt.Errorf("CertFile: %w", s.err)
+		s.err = fmt.Errorf("--tls-cert: %w", s.err)
 		return s
 	}
 	s.key, s.err = os.Stat(keyFile)
 	if s.err != nil {
-		s.err = fmt.Errorf("KeyFile: %w", s.err)
+		s.err = fmt.Errorf("--tls-key: %w", s.err)
 	}
 	return s
 }

@@ -49,6 +49,8 @@ type Config struct {
 	Protocols []Protocol
 	// CertFile and KeyFile are the PEM certificate chain and private key.
 	// Both empty serves plain text, and setting only one is an error.
+	// Errors in reading or pairing the files call them --tls-cert and
+	// --tls-key, the altod flags that set them.
 	CertFile, KeyFile string
 	// MinTLSVersion is the lowest TLS version accepted on TCP:
 	// tls.VersionTLS13 (the default) or tls.VersionTLS12. HTTP/3 always

@@ -80,6 +80,9 @@ func TestCertReload(t *testing.T) {
 			out := logs.String()
 			return strings.Contains(out, "certificate reload failed") && strings.Contains(out, oldCert.certFile)
 		})
+		if out := logs.String(); !strings.Contains(out, "--tls-cert "+oldCert.certFile+" and --tls-key ") {
+			t.Errorf("reload error does not name the files by their flags: %s", out)
+		}
 		if got := peerSerial(t, addr, pool); got.Cmp(newCert.leaf.SerialNumber) != 0 {
 			t.Errorf("handshake presented serial %v, want the last valid certificate %v", got, newCert.leaf.SerialNumber)
 		}
