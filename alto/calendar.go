@@ -1,7 +1,6 @@
 package alto
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -81,7 +80,7 @@ func (o object) calendared(n int) ([]bool, error) {
 	out := make([]bool, len(elems))
 	for i, e := range elems {
 		if JSONKind(e) != "boolean" || json.Unmarshal(e, &out[i]) != nil {
-			return nil, NewInvalidValue(o.fieldPath("calendared"), string(bytes.TrimSpace(e)), "array elements must be true or false")
+			return nil, NewInvalidType(o.fieldPath("calendared"), fmt.Sprintf("element %d must be a JSON boolean, not %s", i, JSONKind(e)))
 		}
 	}
 	if len(out) != n {

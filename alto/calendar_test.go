@@ -49,7 +49,7 @@ func TestDecodeCalendared(t *testing.T) {
 		{"single", `{"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"},"calendared":[true],"pids":{"srcs":[],"dsts":[]}}`, []bool{true}, 0},
 		{"multi", `{"multi-cost-types":[{"cost-mode":"numerical","cost-metric":"routingcost"},{"cost-mode":"numerical","cost-metric":"hopcount"}],"calendared":[false,true],"pids":{"srcs":[],"dsts":[]}}`, []bool{false, true}, 0},
 		{"object", `{"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"},"calendared":{},"pids":{"srcs":[],"dsts":[]}}`, nil, ErrInvalidFieldType},
-		{"string element", `{"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"},"calendared":["true"],"pids":{"srcs":[],"dsts":[]}}`, nil, ErrInvalidFieldValue},
+		{"string element", `{"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"},"calendared":["true"],"pids":{"srcs":[],"dsts":[]}}`, nil, ErrInvalidFieldType},
 		{"wrong length", `{"multi-cost-types":[{"cost-mode":"numerical","cost-metric":"routingcost"},{"cost-mode":"numerical","cost-metric":"hopcount"}],"calendared":[true],"pids":{"srcs":[],"dsts":[]}}`, nil, ErrInvalidFieldValue},
 	}
 	for _, tc := range tests {

@@ -400,8 +400,8 @@ func (o object) str(name string) (string, bool, error) {
 }
 
 // stringArray returns a member that must be an array of strings. An
-// element of another type is an invalid value, not an invalid type, as
-// RFC 7285, Section 8.5.2 specifies.
+// element of another type makes the member's value of the wrong type,
+// E_INVALID_FIELD_TYPE (RFC 7285, Section 8.5.2).
 func (o object) stringArray(name string) ([]string, bool, error) {
 	raw, ok := o.fields[name]
 	if !ok {
@@ -417,7 +417,7 @@ func (o object) stringArray(name string) ([]string, bool, error) {
 	out := make([]string, len(elems))
 	for i, e := range elems {
 		if JSONKind(e) != "string" || json.Unmarshal(e, &out[i]) != nil {
-			return nil, true, NewInvalidValue(o.fieldPath(name), string(bytes.TrimSpace(e)), "array elements must be strings")
+			return nil, true, NewInvalidType(o.fieldPath(name), fmt.Sprintf("element %d must be a JSON string, not %s", i, JSONKind(e)))
 		}
 	}
 	return out, true, nil

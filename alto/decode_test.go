@@ -226,16 +226,16 @@ func TestDecodeNetworkMapFilter(t *testing.T) {
 		{name: "pids is a string", body: `{"pids":"PID1"}`, err: wrongType("pids")},
 		{name: "pids is an object", body: `{"pids":{"srcs":[]}}`, err: wrongType("pids")},
 		{name: "pids is null", body: `{"pids":null}`, err: wrongType("pids")},
-		{name: "pids element is a number", body: `{"pids":["PID1",2]}`, err: invalid("pids", "2")},
-		{name: "pids element is null", body: `{"pids":["PID1",null]}`, err: invalid("pids", "null")},
-		{name: "pids element is an array", body: `{"pids":[["PID1"]]}`, err: invalid("pids", `["PID1"]`)},
-		{name: "pids element is a boolean", body: `{"pids":[ true ]}`, err: invalid("pids", "true")},
+		{name: "pids element is a number", body: `{"pids":["PID1",2]}`, err: wrongType("pids")},
+		{name: "pids element is null", body: `{"pids":["PID1",null]}`, err: wrongType("pids")},
+		{name: "pids element is an array", body: `{"pids":[["PID1"]]}`, err: wrongType("pids")},
+		{name: "pids element is a boolean", body: `{"pids":[ true ]}`, err: wrongType("pids")},
 		{name: "PID with space", body: `{"pids":["PID1","bad name"]}`, err: invalid("pids", "bad name")},
 		{name: "PID with reserved dot", body: `{"pids":["a.b"]}`, err: invalid("pids", "a.b")},
 		{name: "PID of 65 characters", body: `{"pids":["` + strings.Repeat("p", 65) + `"]}`, err: invalid("pids", strings.Repeat("p", 65))},
 		{name: "empty PID", body: `{"pids":[""]}`, err: invalid("pids", "")},
 		{name: "address types is a string", body: `{"pids":[],"address-types":"ipv4"}`, err: wrongType("address-types")},
-		{name: "address type is a number", body: `{"pids":[],"address-types":[4]}`, err: invalid("address-types", "4")},
+		{name: "address type is a number", body: `{"pids":[],"address-types":[4]}`, err: wrongType("address-types")},
 	}
 	runDecodeCases(t, DecodeNetworkMapFilter, append(cases, syntaxCases[NetworkMapFilter]()...))
 }
@@ -283,7 +283,7 @@ func TestDecodeCostMapFilter(t *testing.T) {
 		{name: "cost mode is a number", body: `{"cost-type":{"cost-mode":1,"cost-metric":"routingcost"}}`, err: wrongType("cost-type/cost-mode")},
 		{name: "cost metric is null", body: `{"cost-type":{"cost-mode":"numerical","cost-metric":null}}`, err: wrongType("cost-type/cost-metric")},
 		{name: "constraints is a string", body: `{` + numRouting + `,"constraints":"le 5"}`, err: wrongType("constraints")},
-		{name: "constraint is a number", body: `{` + numRouting + `,"constraints":[5]}`, err: invalid("constraints", "5")},
+		{name: "constraint is a number", body: `{` + numRouting + `,"constraints":[5]}`, err: wrongType("constraints")},
 		{name: "constraint without space", body: `{` + numRouting + `,"constraints":["le5"]}`, err: invalid("constraints", "le5")},
 		{name: "constraint with unknown operator", body: `{` + numRouting + `,"constraints":["lt 1","ne 2"]}`, err: invalid("constraints", "ne 2")},
 		{name: "constraint without number", body: `{` + numRouting + `,"constraints":["le x"]}`, err: invalid("constraints", "le x")},
@@ -293,7 +293,7 @@ func TestDecodeCostMapFilter(t *testing.T) {
 		{name: "empty constraint", body: `{` + numRouting + `,"constraints":[""]}`, err: invalid("constraints", "")},
 		{name: "pids is an array", body: `{` + numRouting + `,"pids":["A"]}`, err: wrongType("pids")},
 		{name: "srcs is a string", body: `{` + numRouting + `,"pids":{"srcs":"A","dsts":[]}}`, err: wrongType("pids/srcs")},
-		{name: "dsts element is a number", body: `{` + numRouting + `,"pids":{"srcs":[],"dsts":[1]}}`, err: invalid("pids/dsts", "1")},
+		{name: "dsts element is a number", body: `{` + numRouting + `,"pids":{"srcs":[],"dsts":[1]}}`, err: wrongType("pids/dsts")},
 		{name: "invalid source PID", body: `{` + numRouting + `,"pids":{"srcs":["a b"],"dsts":[]}}`, err: invalid("pids/srcs", "a b")},
 		{name: "invalid destination PID", body: `{` + numRouting + `,"pids":{"srcs":[],"dsts":["a.b"]}}`, err: invalid("pids/dsts", "a.b")},
 		// PIDFilter has no optional members (RFC 7285, Section 11.3.2.3),
@@ -331,11 +331,11 @@ func TestDecodeEndpointPropParams(t *testing.T) {
 		{name: "no properties", body: `{"properties":[],"endpoints":["ipv4:192.0.2.1"]}`, err: invalid("properties", "[]")},
 		{name: "property with two dots", body: `{"properties":["a.b.c"],"endpoints":["ipv4:192.0.2.1"]}`, err: invalid("properties", "a.b.c")},
 		{name: "bare priv property", body: `{"properties":["priv:"],"endpoints":["ipv4:192.0.2.1"]}`, err: invalid("properties", "priv:")},
-		{name: "property is a number", body: `{"properties":[1],"endpoints":["ipv4:192.0.2.1"]}`, err: invalid("properties", "1")},
+		{name: "property is a number", body: `{"properties":[1],"endpoints":["ipv4:192.0.2.1"]}`, err: wrongType("properties")},
 		{name: "endpoints is a string", body: `{"properties":["net.pid"],"endpoints":"ipv4:192.0.2.1"}`, err: wrongType("endpoints")},
 		{name: "endpoints is an object", body: `{"properties":["net.pid"],"endpoints":{"srcs":[]}}`, err: wrongType("endpoints")},
 		{name: "no endpoints", body: `{"properties":["net.pid"],"endpoints":[]}`, err: invalid("endpoints", "[]")},
-		{name: "endpoint is a boolean", body: `{"properties":["net.pid"],"endpoints":[true]}`, err: invalid("endpoints", "true")},
+		{name: "endpoint is a boolean", body: `{"properties":["net.pid"],"endpoints":[true]}`, err: wrongType("endpoints")},
 	}
 	for _, bad := range rejectedAddrs {
 		cases = append(cases, decodeCase[EndpointPropParams]{
@@ -406,7 +406,7 @@ func TestDecodeEndpointCostParams(t *testing.T) {
 		{name: "missing endpoints", body: `{` + numRouting + `}`, err: missing("endpoints")},
 		{name: "endpoints is an array", body: `{` + numRouting + `,"endpoints":["ipv4:192.0.2.1"]}`, err: wrongType("endpoints")},
 		{name: "srcs is a string", body: `{` + numRouting + `,"endpoints":{"srcs":"ipv4:192.0.2.1"}}`, err: wrongType("endpoints/srcs")},
-		{name: "dsts element is a number", body: `{` + numRouting + `,"endpoints":{"dsts":[17]}}`, err: invalid("endpoints/dsts", "17")},
+		{name: "dsts element is a number", body: `{` + numRouting + `,"endpoints":{"dsts":[17]}}`, err: wrongType("endpoints/dsts")},
 		{name: "both lists absent", body: `{` + numRouting + `,"endpoints":{}}`, err: invalid("endpoints", "{}")},
 		{name: "both lists empty", body: `{` + numRouting + `,"endpoints":{"srcs":[],"dsts":[]}}`, err: invalid("endpoints", "{}")},
 		{name: "malformed constraint", body: `{` + numRouting + `,"constraints":["less 3"],"endpoints":{"srcs":["ipv4:192.0.2.1"]}}`, err: invalid("constraints", "less 3")},
@@ -546,5 +546,19 @@ func TestDedupe(t *testing.T) {
 				t.Errorf("dedupe(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestStringArrayElementTypeMessage(t *testing.T) {
+	_, err := DecodeNetworkMapFilter([]byte(`{"pids":["PID1",2]}`))
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v, want *alto.Error", err)
+	}
+	if e.Code != ErrInvalidFieldType || e.Field != "pids" {
+		t.Errorf("error = %v, want E_INVALID_FIELD_TYPE on pids", e)
+	}
+	if want := "element 1 must be a JSON string, not number"; e.Message != want {
+		t.Errorf("message = %q, want %q", e.Message, want)
 	}
 }

@@ -48,9 +48,9 @@ func TestFilteredPropertyMapErrors(t *testing.T) {
 		{"missing entities", iacs, `{"properties":[".ISP"]}`, alto.ErrMissingField, "entities", ""},
 		{"entities not an array", iacs, `{"entities":"ipv4:192.0.2.1"}`, alto.ErrInvalidFieldType, "entities", ""},
 		{"entities null", iacs, `{"entities":null}`, alto.ErrInvalidFieldType, "entities", ""},
-		{"entity not a string", iacs, `{"entities":[1]}`, alto.ErrInvalidFieldValue, "entities", "1"},
+		{"entity not a string", iacs, `{"entities":[1]}`, alto.ErrInvalidFieldType, "entities", ""},
 		{"properties not an array", iacs, `{"entities":[],"properties":{}}`, alto.ErrInvalidFieldType, "properties", ""},
-		{"property not a string", iacs, `{"entities":[],"properties":[true]}`, alto.ErrInvalidFieldValue, "properties", "true"},
+		{"property not a string", iacs, `{"entities":[],"properties":[true]}`, alto.ErrInvalidFieldType, "properties", ""},
 		{"body not an object", iacs, `["ipv4:192.0.2.1"]`, alto.ErrSyntax, "", ""},
 		{"malformed JSON", iacs, `{"entities":[`, alto.ErrSyntax, "", ""},
 	}

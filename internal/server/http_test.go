@@ -769,7 +769,7 @@ func TestHTTPRequestErrors(t *testing.T) {
 	}{
 		{"missing pids", "/networkmap/filtered", `{}`, alto.ErrMissingField, "pids", ""},
 		{"pids is a string", "/networkmap/filtered", `{"pids":"AGLT2"}`, alto.ErrInvalidFieldType, "pids", ""},
-		{"pid is a number", "/networkmap/filtered", `{"pids":[7]}`, alto.ErrInvalidFieldValue, "pids", "7"},
+		{"pid is a number", "/networkmap/filtered", `{"pids":[7]}`, alto.ErrInvalidFieldType, "pids", ""},
 		{"invalid PID", "/networkmap/filtered", `{"pids":["no such/pid"]}`, alto.ErrInvalidFieldValue, "pids", "no such/pid"},
 		{"missing cost type", "/costmap/filtered", `{"pids":{"srcs":[],"dsts":[]}}`, alto.ErrMissingField, "cost-type", ""},
 		{"missing cost mode", "/costmap/filtered", `{"cost-type":{"cost-metric":"routingcost"}}`, alto.ErrMissingField, "cost-type/cost-mode", ""},

@@ -120,7 +120,7 @@ func TestMultiCostErrors(t *testing.T) {
 		{name: "or-constraints element not an array", path: pathMulti,
 			body: `{"multi-cost-types":[` + mcRouting + `],"or-constraints":["le 5"]}`, code: alto.ErrInvalidFieldType, field: "or-constraints[0]"},
 		{name: "predicate not a string", path: pathMulti,
-			body: `{"multi-cost-types":[` + mcRouting + `],"or-constraints":[[5]]}`, code: alto.ErrInvalidFieldValue, field: "or-constraints[0]", value: "5"},
+			body: `{"multi-cost-types":[` + mcRouting + `],"or-constraints":[[5]]}`, code: alto.ErrInvalidFieldType, field: "or-constraints[0]"},
 		{name: "malformed index", path: pathMulti,
 			body: `{"multi-cost-types":[` + mcRouting + `],"or-constraints":[["[x] le 5"]]}`, code: alto.ErrInvalidFieldValue, field: "or-constraints", value: "[x] le 5"},
 		{name: "negative index", path: pathMulti,

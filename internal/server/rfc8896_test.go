@@ -139,7 +139,7 @@ func TestCalendarErrors(t *testing.T) {
 			"E_INVALID_FIELD_TYPE", "calendared"},
 		{"not booleans", "/calendar/costmap/filtered",
 			`{"cost-type":{"cost-mode":"numerical","cost-metric":"tput"},"calendared":[1],"pids":{"srcs":[],"dsts":[]}}`,
-			"E_INVALID_FIELD_VALUE", "calendared"},
+			"E_INVALID_FIELD_TYPE", "calendared"},
 		{"empty array", "/calendar/costmap/filtered",
 			`{"cost-type":{"cost-mode":"numerical","cost-metric":"tput"},"calendared":[],"pids":{"srcs":[],"dsts":[]}}`,
 			"E_INVALID_FIELD_VALUE", "calendared"},

@@ -163,8 +163,8 @@ func decodeAddEntry(path string, raw json.RawMessage) (addRequest, error) {
 }
 
 // decodeRemove decodes the remove member: an array of substream IDs.
-// An element that is not a string is an invalid value rather than an
-// invalid type, as RFC 7285, Section 8.5.2 specifies for arrays.
+// An element that is not a string makes the value of remove of the
+// wrong type, E_INVALID_FIELD_TYPE (RFC 7285, Section 8.5.2).
 func decodeRemove(raw json.RawMessage) ([]string, error) {
 	if alto.JSONKind(raw) != "array" {
 		return nil, wrongType("remove", "array", raw)
@@ -174,10 +174,10 @@ func decodeRemove(raw json.RawMessage) ([]string, error) {
 		return nil, alto.SyntaxErrorOf(raw, err)
 	}
 	out := make([]string, 0, len(elems))
-	for _, e := range elems {
+	for i, e := range elems {
 		var id string
 		if alto.JSONKind(e) != "string" || json.Unmarshal(e, &id) != nil {
-			return nil, alto.NewInvalidValue("remove", string(bytes.TrimSpace(e)), "the elements of remove must be substream IDs")
+			return nil, alto.NewInvalidType("remove", fmt.Sprintf("element %d must be a JSON string, a substream ID, not %s", i, alto.JSONKind(e)))
 		}
 		if !slices.Contains(out, id) {
 			out = append(out, id)

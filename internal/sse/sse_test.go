@@ -403,7 +403,7 @@ func TestControlErrors(t *testing.T) {
 			alto.ErrInvalidFieldValue, "add", "4", 400},
 		{"neither add nor remove", `{}`, alto.ErrMissingField, "add", "", 400},
 		{"remove not an array", `{"remove": "net"}`, alto.ErrInvalidFieldType, "remove", "", 400},
-		{"remove element not a string", `{"remove": [1]}`, alto.ErrInvalidFieldValue, "remove", "1", 400},
+		{"remove element not a string", `{"remove": [1]}`, alto.ErrInvalidFieldType, "remove", "", 400},
 		{"bad JSON", `{"remove": [`, alto.ErrSyntax, "", "", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
