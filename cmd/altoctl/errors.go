@@ -55,12 +55,18 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 	return exitFailure
 }
 
+// minRedactedLength is the length of the shortest secret that redact
+// replaces.
+const minRedactedLength = 4
+
 // redact replaces the passwords and tokens of this run in a message.
 // altoctl removes them from URLs before it sends a request, so this only
 // guards against a message that quotes them some other way.
 func (a *app) redact(message string) string {
 	for _, secret := range a.secrets {
-		if secret != "" {
+		// A secret shorter than minRedactedLength would also replace
+		// parts of ordinary words.
+		if len(secret) >= minRedactedLength {
 			message = strings.ReplaceAll(message, secret, "xxxxx")
 		}
 	}

@@ -148,6 +148,7 @@ func TestSecuredServerPasswordNotPrinted(t *testing.T) {
 		{"diff of map URLs", []string{"diff", networkMap, networkMap}, 0},
 		{"diff of a missing map", []string{"diff", networkMap, missing}, exitFailure},
 		{"check", []string{"check", "--only", "ird.", server}, 0},
+		{"check JSON report", []string{"--json", "check", "--only", "ird.", server}, 0},
 		{"malformed server URL", []string{"--server", "https://alice:" + s.Password + "%zz@127.0.0.1/directory", "ird"}, exitUsage},
 	}
 	for _, tc := range tests {
