@@ -397,8 +397,8 @@ func (d *Daemon) publish(s *snapshot.Snapshot) {
 }
 
 // Warnings returns what looks wrong in a snapshot that built: PIDs
-// without costs, prefixes that went to no PID and an incomplete network
-// map. Each warning is a sentence that names what to change.
+// without costs, prefixes that went to no PID, an incomplete network
+// map and clients that may read no network map. Each warning is a sentence that names what to change.
 func Warnings(s *snapshot.Snapshot) []string {
 	st := s.Stats
 	var out []string
@@ -413,7 +413,8 @@ func Warnings(s *snapshot.Snapshot) []string {
 	if !complete(s.NetworkMap) {
 		out = append(out, "some addresses map to no PID, but RFC 7285, Section 11.2.2 requires a PID for every address of each address type in the map: set network-map.default-pid")
 	}
-	return append(out, measureWarnings(st)...)
+	out = append(out, measureWarnings(st)...)
+	return append(out, accessWarnings(s)...)
 }
 
 // unmappedWarnings explains, per reason, the prefixes read that went to

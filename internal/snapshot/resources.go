@@ -247,8 +247,8 @@ func (s *Snapshot) encodeDirectoryFor(def *netdef.Definition, id string, visible
 		Meta:      alto.DirectoryMeta{CostTypes: map[string]alto.CostType{}},
 		Resources: map[string]alto.ResourceEntry{},
 	}
-	if id == "" && visible(s.NetworkMap.ResourceID()) {
-		dir.Meta.DefaultNetworkMap = s.NetworkMap.ResourceID()
+	if id == "" {
+		dir.Meta.DefaultNetworkMap = s.defaultNetworkMapFor(visible)
 	}
 	for _, r := range s.Resources {
 		if r.Directory != id || (r.Type == netdef.TypeDirectory && r.ID == id) || !visible(r.ID) {
@@ -287,6 +287,24 @@ func (s *Snapshot) encodeDirectoryFor(def *netdef.Definition, id string, visible
 		return nil, err
 	}
 	return append(body, '\n'), nil
+}
+
+// defaultNetworkMapFor returns the default-alto-network-map of a root
+// directory that lists only the visible resources. RFC 7285, Section
+// 9.2.2 requires the member in every root directory, so a client that
+// may not read the main network map gets the first visible network map
+// of the root directory, in definition order. It returns "" when the
+// client may read no network map there.
+func (s *Snapshot) defaultNetworkMapFor(visible func(string) bool) string {
+	if id := s.NetworkMap.ResourceID(); visible(id) {
+		return id
+	}
+	for _, r := range s.Resources {
+		if r.Type == netdef.TypeNetworkMap && r.Directory == "" && visible(r.ID) {
+			return r.ID
+		}
+	}
+	return ""
 }
 
 func (s *Snapshot) capabilities(r *Resource) *alto.Capabilities {
