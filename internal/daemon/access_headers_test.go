@@ -1,14 +1,20 @@
 package daemon_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/alttest"
+	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/testcert"
 )
 
 // doHeaders gets a path with every Authorization value in auth, as
@@ -136,6 +142,66 @@ func TestRejectionsCountedByReason(t *testing.T) {
 			}
 			if got := s.rejections(t, tc.reason) - before; got != 1 {
 				t.Errorf("%s rose by %v, want 1", tc.reason, got)
+			}
+		})
+	}
+}
+
+// certificateOnlyDefinition has certificate clients only, so a 401
+// response would have no challenge to offer.
+const certificateOnlyDefinition = `network-map: {resource-id: test-network-map}
+topology: topology.yaml
+access:
+  auth-clients:
+    - {client-id: cdn-1, method: certificate, ca-cert: ca.pem}
+  roles:
+    - {role-name: internal, clients: [cdn-1]}
+resources:
+  - {id: test-network-map, type: network-map, path: /networkmap, accepted-roles: [internal]}
+`
+
+func TestCertificateOnlyRejectsBasicWith403(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"network.yaml":  certificateOnlyDefinition,
+		"topology.yaml": baseTopology.yaml(),
+		"ca.pem":        string(testcert.NewCA(t, "client CA").PEM),
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := alttest.StartConfig(t, daemon.Config{Definition: filepath.Join(dir, "network.yaml")})
+	origin := strings.TrimSuffix(d.IRDURL(), "/directory")
+	tests := []struct {
+		name string
+		auth string
+	}{
+		{"basic credentials", "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:correct horse"))},
+		{"bearer token", "Bearer nonsense"},
+		{"no credentials", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, origin+"/networkmap", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("status = %d, want 403: %s", resp.StatusCode, body)
+			}
+			if got := resp.Header.Values("WWW-Authenticate"); len(got) > 0 {
+				t.Errorf("WWW-Authenticate = %q, want none", got)
 			}
 		})
 	}
