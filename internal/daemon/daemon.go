@@ -261,6 +261,7 @@ func Start(cfg Config) (*Daemon, error) {
 	}
 	go d.followSources()
 	logger.Info("serving", "ird", d.IRDURL())
+	d.warnHostHeader()
 	return d, nil
 }
 
