@@ -55,6 +55,7 @@ func (s *accessServer) openAliceStream(t *testing.T) *bufio.Reader {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), updateTestTimeout)
 	t.Cleanup(cancel)
+
 	body := `{"add": {"n": {"resource-id": "num-routing-map"}}}`
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.origin+"/updates/internal", strings.NewReader(body))
 	if err != nil {
@@ -72,6 +73,7 @@ func (s *accessServer) openAliceStream(t *testing.T) *bufio.Reader {
 		data, _ := io.ReadAll(resp.Body)
 		t.Fatalf("opening the stream: status %d: %s", resp.StatusCode, data)
 	}
+
 	events := bufio.NewReader(resp.Body)
 	for i, want := range []string{alto.MediaTypeUpdateStreamControl, alto.MediaTypeCostMap + ",n"} {
 		ev, err := readSSEEvent(events)

@@ -23,12 +23,12 @@ func accessWarnings(s *snapshot.Snapshot) []string {
 		if readable == 0 || maps > 0 {
 			continue
 		}
-		who := "clients without a role, anonymous ones included,"
+		clients := "clients without a role, anonymous ones included,"
 		if len(roles) > 0 {
-			who = fmt.Sprintf("clients with roles [%s]", strings.Join(roles, ", "))
+			clients = fmt.Sprintf("clients with roles [%s]", strings.Join(roles, ", "))
 		}
 		out = append(out, fmt.Sprintf("%s may read %d resources but no network map in the root directory, so their root directory has no default-alto-network-map, which RFC 7285, Section 9.2.2 requires: add one of their roles to the accepted-roles of a network map, such as a coarser extra network map",
-			who, readable))
+			clients, readable))
 	}
 	return out
 }

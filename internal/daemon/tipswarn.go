@@ -17,12 +17,12 @@ func (d *Daemon) warnHostHeader() {
 	}
 }
 
-// hostHeaderWarning returns a warning when a definition with base-url
-// baseURL offers TIPS (tips) on a listener at addr that is not on a
-// loopback address, and baseURL is empty; otherwise "". Without base-url, a tips-view-uri (RFC 9569, Section
-// 6.2) is built from the Host header of the open request, which any
-// client can set, so a proxy or cache in front of altod could hand out
-// view URIs on a host that a client chose.
+// hostHeaderWarning returns a warning when a definition offers TIPS
+// (tips) on a listener at addr that is not on a loopback address and
+// baseURL, its base-url, is empty; otherwise "". Without base-url, a
+// tips-view-uri (RFC 9569, Section 6.2) is built from the Host header
+// of the request, which any client can set. So a proxy or cache in front
+// of altod could hand out view URIs on a host that a client chose.
 func hostHeaderWarning(baseURL string, tips bool, addr net.Addr) string {
 	if baseURL != "" || !tips || loopback(addr) {
 		return ""

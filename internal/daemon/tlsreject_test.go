@@ -46,9 +46,10 @@ func (b *syncBuffer) lines(subs ...string) []string {
 }
 
 // TestTLSHandshakeFailuresRateLimited makes TLS 1.2 handshakes, which the
-// default minimum of TLS 1.3 rejects, and checks that each one is counted
-// under tls_handshake but logged at level Warn only in the rate-limited
-// rejection summary, with the client address only when asked for.
+// default minimum of TLS 1.3 rejects. Each one must be counted under
+// tls_handshake and logged at level Debug, with the client address only
+// under LogClientAddresses. Level Warn gets only the rate-limited
+// rejection summary.
 func TestTLSHandshakeFailuresRateLimited(t *testing.T) {
 	const attempts = 50
 	tests := []struct {

@@ -32,8 +32,8 @@ func (r *Registry) RejectionObserver() server.RejectionObserver {
 	if prev, loaded := rejectionsOnce.LoadOrStore(r, c); loaded {
 		return prev.(rejectionCounter)
 	}
-	// Every series exists from the start, so that rate() sees the first
-	// rejection.
+	// Every series exists from the start, so that rate() counts the
+	// first rejection.
 	for _, reason := range server.RejectionReasons {
 		c.vec.WithLabelValues(reason)
 	}
