@@ -48,8 +48,6 @@
 // "max-age=31536000, immutable" and a weak ETag W/"<i>-<j>". Errors are
 // application/alto-error+json, with the statuses of Section 7.2:
 //
-//   - 400: i or j is not a decimal integer from 0 to 2^64-1 without sign
-//     or leading zeros (E_SYNTAX);
 //   - 404: the view does not exist or was closed, i >= j, or the graph
 //     does not offer the edge (a snapshot or shortcut whose full body is
 //     no longer kept);
@@ -58,6 +56,12 @@
 //   - 425: j is beyond the long polling window, or a long poll timed out;
 //   - 429: a long poll would exceed a limit; Retry-After is set;
 //   - 503: the server is shutting down while a long poll waits.
+//
+// A path under ViewPrefix that names no update item and no next edge
+// service gets 404 in plain text, as unknown paths do elsewhere: the
+// view URI itself (RFC 9569 defines no request on it, DELETE included),
+// and an item path whose i or j is not a decimal integer from 0 to
+// 2^64-1 without sign or leading zeros.
 //
 // # Long polling
 //

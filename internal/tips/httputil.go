@@ -19,14 +19,6 @@ func writeStatus(w http.ResponseWriter, status int, msg string) {
 	server.WriteError(w, &alto.Error{Code: alto.ErrInvalidFieldValue, Status: status, Message: msg})
 }
 
-// writeSyntax writes a 400 E_SYNTAX response for a malformed URI.
-func writeSyntax(w http.ResponseWriter, detail string) {
-	w.Header().Set("Cache-Control", "no-store")
-	err := alto.NewSyntaxError(detail)
-	err.Status = http.StatusBadRequest
-	server.WriteError(w, err)
-}
-
 // writeViewNotFound writes the 404 of a view that does not exist or that
 // the server closed (RFC 9569, Sections 4.1 and 7.2).
 func writeViewNotFound(w http.ResponseWriter) {

@@ -31,6 +31,11 @@ const itemCacheControl = "max-age=31536000, immutable"
 //
 //	<ViewPrefix><resource-id>/<token>/ug          POST: next edge recommendation
 //	<ViewPrefix><resource-id>/<token>/ug/<i>/<j>  GET, HEAD: update item
+//
+// Any other path, the view URI itself included, gets 404 in plain text
+// as unknown paths do elsewhere on the server. RFC 9569 defines no
+// request on the view URI itself: there is no request to read or to
+// close (DELETE) a view, which the server closes when it is idle.
 func (s *Service) serveView(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, s.cfg.ViewPrefix), "/")
 	switch {
@@ -38,8 +43,12 @@ func (s *Service) serveView(w http.ResponseWriter, r *http.Request) {
 		s.serveNextEdge(w, r, parts[0], parts[1])
 	case len(parts) == 5 && parts[2] == "ug":
 		s.serveItem(w, r, parts[0], parts[1], parts[3], parts[4])
+	case len(parts) == 2 && parts[0] != "" && parts[1] != "":
+		server.PlainError(w, http.StatusNotFound, "a TIPS view URI serves no request itself (RFC 9569, Section 4.2): "+
+			"GET update items at <tips-view-uri>/ug/<i>/<j> and POST next edge requests to <tips-view-uri>/ug; "+
+			"a view needs no closing, the server closes it when it has been idle for "+s.cfg.ViewIdleTimeout.String())
 	default:
-		writeStatus(w, http.StatusNotFound,
+		server.PlainError(w, http.StatusNotFound,
 			"no TIPS resource at this path; a view serves update items at <tips-view-uri>/ug/<i>/<j> and next edge recommendations at <tips-view-uri>/ug")
 	}
 }
@@ -52,14 +61,17 @@ func (s *Service) serveItem(w http.ResponseWriter, r *http.Request, resourceID, 
 		server.PlainError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on an update item; use GET")
 		return
 	}
+	// A path with a malformed sequence number names no update item. The
+	// request has no JSON body, so it gets 404 in plain text rather
+	// than an ALTO E_SYNTAX error.
 	i, ok := parseSeq(rawI)
 	if !ok {
-		writeSyntax(w, "<i> in ug/<i>/<j>: "+seqSyntax)
+		server.PlainError(w, http.StatusNotFound, "no update item at this path: <i> in ug/<i>/<j> is invalid; "+seqSyntax)
 		return
 	}
 	j, ok := parseSeq(rawJ)
 	if !ok {
-		writeSyntax(w, "<j> in ug/<i>/<j>: "+seqSyntax)
+		server.PlainError(w, http.StatusNotFound, "no update item at this path: <j> in ug/<i>/<j> is invalid; "+seqSyntax)
 		return
 	}
 	v := s.findFreshView(clientIP(r), resourceID, token)

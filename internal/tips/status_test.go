@@ -119,7 +119,8 @@ func checkItemHeaders(t *testing.T, r *response, i, j uint64) {
 }
 
 // TestItemMalformedSequence checks that a sequence number that is not
-// a canonical decimal uint64 gets 400 E_SYNTAX, in either position.
+// a canonical decimal uint64 gets 404 in plain text, in either position,
+// because such a path names no update item.
 func TestItemMalformedSequence(t *testing.T) {
 	s := startServer(t, newNetwork(t, definitionText, baseTopology), tips.Config{})
 	c := newClient(t, protoHTTP1)
@@ -133,10 +134,10 @@ func TestItemMalformedSequence(t *testing.T) {
 					path = view + "/ug/0/" + v
 				}
 				r := c.mustDo(t, http.MethodGet, path, itemAccept(alto.MediaTypeCostMap), "")
-				if r.status != http.StatusBadRequest {
-					t.Fatalf("GET %s: status %d, want 400; body %s", path, r.status, r.body)
+				if r.status != http.StatusNotFound {
+					t.Fatalf("GET %s: status %d, want 404; body %s", path, r.status, r.body)
 				}
-				checkErrorResponse(t, r, alto.ErrSyntax)
+				checkPlainText(t, r, "in ug/<i>/<j> is invalid")
 			})
 		}
 	}
@@ -211,24 +212,57 @@ func TestItemRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := u.Path[strings.LastIndexByte(u.Path, '/')+1:]
-	notFound := map[string]string{
+	// An item path of a view that does not exist gets the ALTO error of
+	// RFC 9569, Section 7.2.
+	noView := map[string]string{
 		"wrong token":      strings.TrimSuffix(view, token) + "AAAAAAAAAAAAAAAAAAAAAAAAAA/ug/0/1",
 		"other resource":   strings.Replace(view, routingCostID, hopCountID, 1) + "/ug/0/1",
 		"unknown resource": strings.Replace(view, routingCostID, "no-such-map", 1) + "/ug/0/1",
-		"view root":        view,
-		"edge without j":   view + "/ug/1",
-		"edge with extra":  view + "/ug/1/2/3",
-		"trailing slash":   view + "/ug/0/1/",
-		"prefix only":      s.origin + tips.DefaultViewPrefix,
 	}
-	for _, name := range sortedKeys(notFound) {
+	for _, name := range sortedKeys(noView) {
 		t.Run(name, func(t *testing.T) {
-			r := c.mustDo(t, http.MethodGet, notFound[name], itemAccept(alto.MediaTypeCostMap), "")
+			r := c.mustDo(t, http.MethodGet, noView[name], itemAccept(alto.MediaTypeCostMap), "")
 			if r.status != http.StatusNotFound {
-				t.Fatalf("GET %s: status %d, want 404; body %s", notFound[name], r.status, r.body)
+				t.Fatalf("GET %s: status %d, want 404; body %s", noView[name], r.status, r.body)
 			}
 			checkErrorResponse(t, r, alto.ErrInvalidFieldValue)
 		})
+	}
+	// Other paths name no TIPS resource and get 404 in plain text.
+	unknown := map[string]string{
+		"edge without j":  view + "/ug/1",
+		"edge with extra": view + "/ug/1/2/3",
+		"trailing slash":  view + "/ug/0/1/",
+		"prefix only":     s.origin + tips.DefaultViewPrefix,
+	}
+	for _, name := range sortedKeys(unknown) {
+		t.Run(name, func(t *testing.T) {
+			r := c.mustDo(t, http.MethodGet, unknown[name], itemAccept(alto.MediaTypeCostMap), "")
+			if r.status != http.StatusNotFound {
+				t.Fatalf("GET %s: status %d, want 404; body %s", unknown[name], r.status, r.body)
+			}
+			checkPlainText(t, r, "no TIPS resource at this path")
+		})
+	}
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+		t.Run(method+" on view URI", func(t *testing.T) {
+			r := c.mustDo(t, method, view, itemAccept(alto.MediaTypeCostMap), "")
+			if r.status != http.StatusNotFound {
+				t.Fatalf("%s %s: status %d, want 404; body %s", method, view, r.status, r.body)
+			}
+			checkPlainText(t, r, "a TIPS view URI serves no request itself")
+		})
+	}
+}
+
+// checkPlainText checks that a response is text/plain and contains want.
+func checkPlainText(t *testing.T, r *response, want string) {
+	t.Helper()
+	if r.mediaType() != "text/plain" {
+		t.Errorf("Content-Type %q, want text/plain; body %s", r.header.Get("Content-Type"), r.body)
+	}
+	if !strings.Contains(string(r.body), want) {
+		t.Errorf("body %q does not contain %q", r.body, want)
 	}
 }
 
