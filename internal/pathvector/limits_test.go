@@ -132,3 +132,24 @@ func TestCostCountLimits(t *testing.T) {
 		decode(t, post(t, base+"/endpointcost/mcpv", alto.MediaTypeEndpointCostParams, `{"multi-cost-types":[`+pv+`],`+endpoints+`}`))
 	})
 }
+
+// TestResourceMaxCostTypesCounted checks that a request over a
+// resource's own max-cost-types, below --max-cost-types, is counted as a
+// cost_types rejection like one over the server-wide limit.
+func TestResourceMaxCostTypesCounted(t *testing.T) {
+	d := alttest.StartConfig(t, daemon.Config{Definition: "testdata/rfc9275/persistent.yaml",
+		Services: []daemon.Registrar{pathvector.Register}})
+	base := strings.TrimSuffix(d.IRDURL(), netdef.DefaultDirectory)
+	endpoints := `"endpoints":{"srcs":["ipv4:192.0.2.34"],"dsts":["ipv4:192.0.2.2"]}`
+	pv := `{"cost-mode":"array","cost-metric":"ane-path"}`
+	rc := `{"cost-mode":"numerical","cost-metric":"routingcost"}`
+	body := `{"multi-cost-types":[` + pv + `,` + rc + `,` + rc + `],` + endpoints + `}`
+
+	field, value := errorMeta(t, post(t, base+"/endpointcost/mcpv", alto.MediaTypeEndpointCostParams, body))
+	if field != "multi-cost-types" || value != "3" {
+		t.Errorf("error on %q with value %q, want multi-cost-types with value 3", field, value)
+	}
+	if got := d.Handler().Rejections()[server.ReasonCostTypes]; got != 1 {
+		t.Errorf("cost_types rejections = %d, want 1", got)
+	}
+}

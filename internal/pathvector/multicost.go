@@ -24,6 +24,14 @@ type multiCostRequest struct {
 	OrConstraints     [][]alto.Constraint
 }
 
+// tooManyCostTypes reports whether a request that passes the earlier
+// checks of checkMultiCost has more cost types than the resource's
+// max-cost-types, a limit that counts as a cost_types rejection.
+func tooManyCostTypes(res *snapshot.Resource, p multiCostRequest) bool {
+	return len(p.TestableCostTypes) == 0 && len(p.OrConstraints) == 0 &&
+		res.MaxCostTypes > 0 && len(p.MultiCostTypes) > res.MaxCostTypes
+}
+
 // checkMultiCost checks the RFC 8189 members of a path vector request
 // (RFC 9275, Section 9.2) and returns the cost column of each type in
 // multi-cost-types. The resource must offer multi-cost requests
@@ -38,7 +46,7 @@ func checkMultiCost(snap *snapshot.Snapshot, res *snapshot.Resource, p multiCost
 		return nil, alto.NewInvalidValue("or-constraints", "", "this path vector resource accepts no constraint tests")
 	case res.MaxCostTypes == 0:
 		return nil, alto.NewInvalidValue("multi-cost-types", "", "this path vector resource takes cost-type only: its directory entry has no max-cost-types")
-	case len(p.MultiCostTypes) > res.MaxCostTypes:
+	case tooManyCostTypes(res, p):
 		return nil, alto.NewInvalidValue("multi-cost-types", strconv.Itoa(len(p.MultiCostTypes)),
 			fmt.Sprintf("this resource accepts at most %d cost types (max-cost-types)", res.MaxCostTypes))
 	}

@@ -228,6 +228,9 @@ func (s *Service) checkCostTypes(snap *snapshot.Snapshot, res *snapshot.Resource
 	}
 	columns, err := checkMultiCost(snap, res, *req.multi)
 	if err != nil {
+		if s.handler != nil && tooManyCostTypes(res, *req.multi) {
+			s.handler.NoteRejection(server.ReasonCostTypes, "request rejected: more cost types than the resource's max-cost-types")
+		}
 		return err
 	}
 	req.columns = columns

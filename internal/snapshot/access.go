@@ -54,6 +54,11 @@ func (s *Snapshot) LookupFor(path string, id access.Identity) (*Resource, bool) 
 // roles are those that s gives its client ID. A client that s no longer
 // configures may read nothing, because s rejects its credentials, and an
 // anonymous one may read the public resources.
+//
+// NOTE: credentials are not checked again. A reload that changes only a
+// client's password, token or accepted certificates leaves its open
+// streams and long polls to it, while its next requests authenticate
+// anew.
 func (s *Snapshot) ReadableBy(id access.Identity, res *Resource) bool {
 	if s.Access == nil {
 		return true
