@@ -359,7 +359,14 @@ func (d *Daemon) build() (*snapshot.Snapshot, error) {
 		d.setStamps(stamps)
 		return nil, err
 	}
+	// The inputs are read after this, by the build, but the definition
+	// was read before it, so its stamp is the one taken first: a change
+	// written while it was read is then seen by the next check.
+	first := stamps[d.cfg.Definition]
 	stamps = fileStamps(d.cfg.Definition, def)
+	if d.cfg.Definition != "" {
+		stamps[d.cfg.Definition] = first
+	}
 	d.setStamps(stamps)
 	d.noteStartOnly(def)
 	snap, err := snapshot.BuildLive(def, d.live())
