@@ -24,11 +24,17 @@ func accessWarnings(s *snapshot.Snapshot) []string {
 			continue
 		}
 		clients := "clients without a role, anonymous ones included,"
+		fix := "make a network map public (no accepted-roles), such as a coarser extra network map"
 		if len(roles) > 0 {
 			clients = fmt.Sprintf("clients with roles [%s]", strings.Join(roles, ", "))
+			fix = "add one of their roles to the accepted-roles of a network map, such as a coarser extra network map"
 		}
-		out = append(out, fmt.Sprintf("%s may read %d resources but no network map in the root directory, so their root directory has no default-alto-network-map, which RFC 7285, Section 9.2.2 requires: add one of their roles to the accepted-roles of a network map, such as a coarser extra network map",
-			clients, readable))
+		noun := "resources"
+		if readable == 1 {
+			noun = "resource"
+		}
+		out = append(out, fmt.Sprintf("%s may read %d %s but no network map in the root directory, so their root directory has no default-alto-network-map, which RFC 7285, Section 9.2.2 requires: %s",
+			clients, readable, noun, fix))
 	}
 	return out
 }
