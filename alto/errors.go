@@ -114,21 +114,21 @@ type errorBody struct {
 // Bounds of the text that an error repeats from a request, so that a
 // huge request value does not make a huge error response or log line.
 const (
-	// MaxEchoBytes is the most bytes of the offending value (RFC 7285,
-	// Section 8.5.2, "value") that an error repeats.
+	// MaxEchoBytes is the maximum number of bytes of the offending value
+	// (RFC 7285, Section 8.5.2, "value") that an error repeats.
 	MaxEchoBytes = 256
-	// MaxMessageBytes is the most bytes of the field path, the
-	// syntax-error text and the message of an error.
+	// MaxMessageBytes is the maximum number of bytes of the field path,
+	// of the syntax-error text and of the message of an error.
 	MaxMessageBytes = 1024
 )
 
-// Truncate returns s cut to at most max bytes at a UTF-8 character
+// Truncate returns s cut to at most maxBytes bytes at a UTF-8 character
 // boundary, followed by "…" (3 more bytes) when it was cut.
-func Truncate(s string, max int) string {
-	if len(s) <= max {
+func Truncate(s string, maxBytes int) string {
+	if len(s) <= maxBytes {
 		return s
 	}
-	cut := max
+	cut := maxBytes
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

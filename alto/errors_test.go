@@ -225,7 +225,7 @@ func TestErrorBoundsEchoedText(t *testing.T) {
 		name        string
 		err         *Error
 		wantValue   int // length in bytes of meta.value
-		wantMessage int // most bytes of meta.message
+		wantMessage int // maximum length in bytes of meta.message
 	}{
 		{"value and message", NewInvalidValue("cost-type/cost-mode", long, "unknown cost mode "+long), 256 + len("…"), 1024 + len("…")},
 		{"message only", &Error{Code: ErrInvalidFieldValue, Message: "unknown PID " + long}, 0, 1024 + len("…")},

@@ -556,7 +556,7 @@ func specificBreakages() []breakage {
 		{
 			name: "tips.malformed-seq 500", fails: []string{"tips.malformed-seq"},
 			wrap: rewrite(getItem, func(r *http.Request, _ []byte, resp *recorded) {
-				// The paths that the check sends, whose answer is 404.
+				// The two paths that the check sends, which get 404.
 				if strings.Contains(r.URL.Path, "/ug/abc/") || strings.HasSuffix(r.URL.Path, "/ug/0/-1") {
 					plainError(resp, http.StatusInternalServerError, "text/plain", "internal error")
 				}

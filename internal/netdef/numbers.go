@@ -24,12 +24,12 @@ var (
 )
 
 // checkNumbers rejects a number that yaml.v3 would decode wrongly into a
-// field of type t: a fraction in a whole-number field, which yaml.v3
-// truncates (2.5 becomes 2), a number out of the range of its field, and
-// a quoted string in a number field. A time.Duration field is left to
-// the decoder, which reads "5s" into it. It returns an *Error with the line,
-// column and field of the first such value, or nil. Fields whose type
-// decodes itself (yaml.Unmarshaler) are not checked.
+// field of type t. yaml.v3 truncates a fraction in a whole-number field
+// (2.5 becomes 2), so that is rejected, and so are a number out of the
+// range of its field and a quoted string in a number field. It returns
+// an *Error with the line, column and field of the first such value, or
+// nil. A time.Duration field, which yaml.v3 reads from "5s", and a field
+// whose type decodes itself (yaml.Unmarshaler) are left to the decoder.
 func checkNumbers(n *yaml.Node, t reflect.Type, path string) *Error {
 	if n == nil {
 		return nil

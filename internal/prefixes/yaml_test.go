@@ -116,10 +116,10 @@ func TestParseYAMLBadInput(t *testing.T) {
 // starts.
 func TestParseYAMLSyntaxError(t *testing.T) {
 	tests := []struct {
-		name         string
-		input        string
-		wantLine     int
-		wantReason   string
+		name       string
+		input      string
+		wantLine   int
+		wantReason string
 	}{
 		{"unclosed flow mapping", "prefixes:\n  - {prefix: 192.0.2.0/24\n", 2, "column 5: did not find expected ',' or '}'"},
 		{"bad indentation", "prefixes:\n  - prefix: 192.0.2.0/24\n   pid: a\n", 3, "column 4: did not find expected '-' indicator"},

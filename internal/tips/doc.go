@@ -58,10 +58,10 @@
 //   - 503: the server is shutting down while a long poll waits.
 //
 // A path under ViewPrefix that names no update item and no next edge
-// service gets 404 in plain text, as unknown paths do elsewhere: the
-// view URI itself (RFC 9569 defines no request on it, DELETE included),
-// and an item path whose i or j is not a decimal integer from 0 to
-// 2^64-1 without sign or leading zeros.
+// service gets 404 in plain text, as unknown paths do elsewhere. One
+// such path is the view URI itself, because RFC 9569 defines no request
+// on it, DELETE included. Another is an item path whose i or j is not a
+// decimal integer from 0 to 2^64-1 without sign or leading zeros.
 //
 // # Long polling
 //

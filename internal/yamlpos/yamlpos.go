@@ -58,7 +58,7 @@ var parserProblems = map[string]bool{
 
 // Locate returns the position of a yaml.v3 syntax error err about data.
 // It trusts the second parser only when that parser also rejects data at
-// or after the line where yaml.v3's construct starts; otherwise it
+// or after the line where yaml.v3's construct starts. Otherwise it
 // returns that start line without a column.
 func Locate(data []byte, err error) Position {
 	p := parseMessage(err.Error())
