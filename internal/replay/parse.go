@@ -10,12 +10,12 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/goalto/goalto/internal/yamlpos"
 )
 
 // Format is the encoding of a change log.
@@ -119,7 +119,6 @@ type parser struct {
 	offset int
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func (p *parser) yamlDocument(data []byte) ([]Step, error) {
 	root, err := p.decode(data)
@@ -163,13 +162,13 @@ func (p *parser) decode(data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{Pos: Pos{File: p.file}, Reason: "empty document; a change log needs a steps list"}
 		}
-		return nil, p.syntaxError(err)
+		return nil, p.syntaxError(data, err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return nil, p.syntaxError(err)
+		return nil, p.syntaxError(data, err)
 	default:
 		return nil, &Error{Pos: Pos{File: p.file, Line: extra.Line}, Reason: "more than one YAML document"}
 	}
@@ -179,16 +178,16 @@ func (p *parser) decode(data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-func (p *parser) syntaxError(err error) error {
-	msg := err.Error()
-	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+// syntaxError converts a yaml.v3 syntax error in data to an *Error with
+// the line of the mistake in the file, and its column in Reason when
+// known.
+func (p *parser) syntaxError(data []byte, err error) error {
+	pos := yamlpos.Locate(data, err)
+	line := pos.Line
+	if line > 0 {
+		line += p.offset
 	}
-	return &Error{Pos: Pos{File: p.file, Line: line}, Reason: "YAML syntax error: " + msg, Err: err}
+	return &Error{Pos: Pos{File: p.file, Line: line}, Reason: "YAML syntax error: " + pos.ColumnReason(), Err: err}
 }
 
 // rejectAliases reports the first alias in the tree. Change logs are

@@ -106,6 +106,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty document", FormatYAML, "# nothing\n", 0, "", "empty document"},
 		{"syntax", FormatYAML, "steps: [\n", 1, "", "YAML syntax error"},
+		{"syntax on a later line", FormatYAML, "steps:\n  - {at: 1s\n", 2, "", "YAML syntax error: column 5: did not find expected ',' or '}'"},
 		{"two documents", FormatYAML, "steps: []\n---\nsteps: []\n", 2, "", "more than one YAML document"},
 		{"top level list", FormatYAML, "- changes: []\n", 1, "", "want a mapping, found a list"},
 		{"missing steps", FormatYAML, "name: x\n", 1, "name", "unknown field (want steps)"},
