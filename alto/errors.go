@@ -61,6 +61,9 @@ type Error struct {
 	Message     string // human-readable explanation, sent as meta "message"
 	// Status is the HTTP status to answer with; 0 means 400 Bad Request.
 	Status int
+
+	// listLimit marks an error made by NewTooMany, for ListLimitField.
+	listLimit bool
 }
 
 // Error formats the error for logs and command-line output, with the

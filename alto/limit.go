@@ -3,6 +3,7 @@ package alto
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"strconv"
@@ -13,11 +14,23 @@ import (
 // entries where the server accepts at most limit (RFC 7285, Section 8.5.2).
 func NewTooMany(field string, n, limit int) *Error {
 	return &Error{
-		Code:    ErrInvalidFieldValue,
-		Field:   field,
-		Value:   strconv.Itoa(n),
-		Message: fmt.Sprintf("the list has %d entries; this server accepts at most %d", n, limit),
+		Code:      ErrInvalidFieldValue,
+		Field:     field,
+		Value:     strconv.Itoa(n),
+		Message:   fmt.Sprintf("the list has %d entries; this server accepts at most %d", n, limit),
+		listLimit: true,
 	}
+}
+
+// ListLimitField returns the field of err when err, or an error that it
+// wraps, was made by NewTooMany: a list over a server limit. Servers use
+// it to count such rejections by the list's field.
+func ListLimitField(err error) (string, bool) {
+	var e *Error
+	if !errors.As(err, &e) || !e.listLimit {
+		return "", false
+	}
+	return e.Field, true
 }
 
 // checkLength rejects member name when it is an array of more than limit

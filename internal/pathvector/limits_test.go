@@ -54,27 +54,34 @@ func quoted(format string, n int) string {
 // TestListLimits checks the PID, endpoint and ane-property-names limits
 // of path vector requests just under and just over each limit. The
 // entries of the lists over a limit are invalid, so only a check before
-// decoding gives the limit's error.
+// decoding gives the limit's error. Each rejection is counted under its
+// reason.
 func TestListLimits(t *testing.T) {
-	base := startLimited(t, "testdata/rfc9275/merge.yaml", server.Limits{MaxPIDs: 2, MaxEndpoints: 2})
+	d := alttest.StartConfig(t, daemon.Config{Definition: "testdata/rfc9275/merge.yaml",
+		Limits:   server.Limits{MaxPIDs: 2, MaxEndpoints: 2},
+		Services: []daemon.Registrar{pathvector.Register}})
+	base := strings.TrimSuffix(d.IRDURL(), netdef.DefaultDirectory)
 	ct := `"cost-type":{"cost-mode":"array","cost-metric":"ane-path"}`
 	bw := `"ane-property-names":["max-reservable-bandwidth"]`
 	over := []struct {
-		name, path, contentType, body, field, value string
+		name, path, contentType, body, field, value, reason string
 	}{
 		{"pids/srcs", "/costmap/pv", alto.MediaTypeCostMapFilter,
-			`{` + ct + `,"pids":{"srcs":` + quoted("bad pid %d!", 3) + `,"dsts":[]}}`, "pids/srcs", "3"},
+			`{` + ct + `,"pids":{"srcs":` + quoted("bad pid %d!", 3) + `,"dsts":[]}}`, "pids/srcs", "3", server.ReasonPIDs},
 		{"endpoints/dsts", "/ecs/pv", alto.MediaTypeEndpointCostParams,
-			`{` + ct + `,"endpoints":{"srcs":["ipv4:192.0.2.1"],"dsts":` + quoted("bad %d", 3) + `}}`, "endpoints/dsts", "3"},
+			`{` + ct + `,"endpoints":{"srcs":["ipv4:192.0.2.1"],"dsts":` + quoted("bad %d", 3) + `}}`, "endpoints/dsts", "3", server.ReasonEndpoints},
 		{"ane-property-names", "/costmap/pv", alto.MediaTypeCostMapFilter,
 			`{` + ct + `,"pids":{"srcs":[],"dsts":[]},"ane-property-names":` + quoted("bad name %d", pathvector.DefaultMaxANEPropertyNames+1) + `}`,
-			"ane-property-names", fmt.Sprint(pathvector.DefaultMaxANEPropertyNames + 1)},
+			"ane-property-names", fmt.Sprint(pathvector.DefaultMaxANEPropertyNames + 1), server.ReasonANEProperties},
 	}
 	for _, tc := range over {
 		t.Run(tc.name+" over the limit", func(t *testing.T) {
 			field, value := errorMeta(t, post(t, base+tc.path, tc.contentType, tc.body))
 			if field != tc.field || value != tc.value {
 				t.Errorf("error on %q with value %q, want %q with value %q", field, value, tc.field, tc.value)
+			}
+			if got := d.Handler().Rejections()[tc.reason]; got != 1 {
+				t.Errorf("%s rejections = %d, want 1", tc.reason, got)
 			}
 		})
 	}

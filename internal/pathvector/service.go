@@ -162,6 +162,9 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 	}
 	req, err := s.decode(r, snap, res, body)
 	if err != nil {
+		if s.handler != nil {
+			s.handler.NoteListLimit(err)
+		}
 		server.WriteError(w, err)
 		return
 	}
@@ -300,7 +303,7 @@ func (s *Service) pids(snap *snapshot.Snapshot, field string, names []string) ([
 }
 
 func tooMany(field string, n, limit int) error {
-	return alto.NewInvalidValue(field, strconv.Itoa(n), fmt.Sprintf("the list has %d entries; this server accepts at most %d", n, limit))
+	return alto.NewTooMany(field, n, limit)
 }
 
 func (s *Service) decodeEndpointCost(r *http.Request, snap *snapshot.Snapshot, body []byte) (*request, error) {

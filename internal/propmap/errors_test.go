@@ -1,7 +1,6 @@
 package propmap_test
 
 import (
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -10,10 +9,8 @@ import (
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/alttest"
 	"github.com/goalto/goalto/internal/daemon"
-	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/propmap"
 	"github.com/goalto/goalto/internal/server"
-	"github.com/goalto/goalto/internal/updates"
 )
 
 // TestFilteredPropertyMapErrors sends invalid requests to the resources
@@ -111,12 +108,10 @@ func TestPropertyMapHTTPErrors(t *testing.T) {
 // entities, and the number of prefixes with values inside the requested
 // prefixes.
 func TestEntityLimits(t *testing.T) {
-	register := func(h *server.Handler, _ *updates.Engine, _ *slog.Logger) {
-		h.Handle(netdef.TypeFilteredPropertyMap, propmap.New(propmap.Config{MaxEntities: 3, MaxExpandedPrefixes: 4}))
-	}
+	svc := propmap.New(propmap.Config{MaxEntities: 3, MaxExpandedPrefixes: 4})
 	d := alttest.StartConfig(t, daemon.Config{
 		Definition: filepath.Join(rfc9240Dir, "network.yaml"),
-		Services:   []daemon.Registrar{register},
+		Services:   []daemon.Registrar{svc.Register},
 	})
 	s := &testServer{origin: strings.TrimSuffix(d.IRDURL(), "/directory"), client: &http.Client{}}
 	const iacs = "/propmap/lookup/inet-iacs"
@@ -136,6 +131,11 @@ func TestEntityLimits(t *testing.T) {
 		e := s.altoError(t, iacs, `{"entities":["bad 1","bad 2","bad 3","bad 4"],"properties":["bad name!"]}`)
 		if e.Code != alto.ErrInvalidFieldValue || e.Field != "entities" || e.Value != "4" {
 			t.Errorf("error %s field %q value %q, want E_INVALID_FIELD_VALUE entities 4", e.Code, e.Field, e.Value)
+		}
+	})
+	t.Run("entity rejections counted", func(t *testing.T) {
+		if got := d.Handler().Rejections()[server.ReasonEndpoints]; got != 2 {
+			t.Errorf("endpoints rejections = %d, want 2, one per request over the limit", got)
 		}
 	})
 	t.Run("repeated entities count once", func(t *testing.T) {

@@ -61,6 +61,8 @@ func (c Config) withDefaults() Config {
 type Service struct {
 	limits entity.Limits
 	logger *slog.Logger
+	// handler counts the requests over a limit; nil for none.
+	handler *server.Handler
 }
 
 // New returns a service with the given limits.
@@ -75,7 +77,15 @@ func New(cfg Config) *Service {
 // Register registers a service with the default limits for the
 // filtered-property-map resource type; it is a daemon.Registrar.
 func Register(h *server.Handler, _ *updates.Engine, logger *slog.Logger) {
-	h.Handle(netdef.TypeFilteredPropertyMap, New(Config{Logger: logger}))
+	New(Config{Logger: logger}).Register(h, nil, nil)
+}
+
+// Register registers s for the filtered-property-map resource type, and
+// counts its requests over a limit among the rejections of h. It is a
+// daemon.Registrar.
+func (s *Service) Register(h *server.Handler, _ *updates.Engine, _ *slog.Logger) {
+	s.handler = h
+	h.Handle(netdef.TypeFilteredPropertyMap, s)
 }
 
 // ServeALTO serves one filtered property map request. The handler has
@@ -88,13 +98,22 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 	}
 	req, err := alto.DecodePropertyMapParamsLimit(body, s.limits.MaxEntities)
 	if err != nil {
-		server.WriteError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	out, err := res.PropertyMap.Filter(req, s.limits)
 	if err != nil {
-		server.WriteError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	server.WriteBody(w, r, alto.MediaTypePropMap, out)
+}
+
+// writeError writes an ALTO error response, and counts a list over a
+// limit among the handler's rejections.
+func (s *Service) writeError(w http.ResponseWriter, err error) {
+	if s.handler != nil {
+		s.handler.NoteListLimit(err)
+	}
+	server.WriteError(w, err)
 }

@@ -2,8 +2,11 @@ package server
 
 import (
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/goalto/goalto/alto"
 )
 
 // limitLogInterval is the least time between two log lines of one kind
@@ -38,6 +41,21 @@ const (
 	// ReasonTLSHandshake is reported by the transport through
 	// NoteRejection, for a connection whose TLS handshake failed.
 	ReasonTLSHandshake = "tls_handshake"
+	// ReasonPIDs is a PID list over Limits.MaxPIDs.
+	ReasonPIDs = "pids"
+	// ReasonEndpoints is an endpoint list over Limits.MaxEndpoints, or
+	// an entities list of a property map request over its limit.
+	ReasonEndpoints = "endpoints"
+	// ReasonANEProperties is an ane-property-names list of a path
+	// vector request over its limit.
+	ReasonANEProperties = "ane_properties"
+	// ReasonSubstreams is reported by the update stream service
+	// through NoteRejection, for a request that would make a stream
+	// exceed its limit on substreams.
+	ReasonSubstreams = "substreams"
+	// ReasonBodyTimeout is a request body not received within
+	// Limits.BodyReadTimeout.
+	ReasonBodyTimeout = "body_timeout"
 )
 
 // RejectionReasons lists every reason of RejectionObserver, for metric
@@ -45,12 +63,32 @@ const (
 var RejectionReasons = []string{
 	ReasonAuthFailed, ReasonAccessDenied, ReasonRateLimited, ReasonOverloaded,
 	ReasonJSONDepth, ReasonBodyTooLarge, ReasonCostTypes, ReasonConnections,
-	ReasonUpdateStreams, ReasonTIPSViews, ReasonTLSHandshake,
+	ReasonUpdateStreams, ReasonTIPSViews, ReasonTLSHandshake, ReasonPIDs,
+	ReasonEndpoints, ReasonANEProperties, ReasonSubstreams, ReasonBodyTimeout,
 }
 
 // NoteRejection counts and logs, rate-limited, a rejection made outside
 // the handler, such as a connection over a limit of the transport.
 func (h *Handler) NoteRejection(reason, msg string) { h.limitLog.log(h.logger, reason, msg) }
+
+// NoteListLimit counts and logs, rate-limited, err when it rejects a
+// list over a server limit (alto.NewTooMany), under the reason of the
+// list's field. Other errors are ignored. Services call it with the
+// error of a request that they reject.
+func (h *Handler) NoteListLimit(err error) {
+	field, ok := alto.ListLimitField(err)
+	if !ok {
+		return
+	}
+	reason, msg := ReasonEndpoints, "request rejected: more endpoints or entities in a list than the server accepts"
+	switch {
+	case strings.HasPrefix(field, "pids"):
+		reason, msg = ReasonPIDs, "request rejected: more PIDs in a list than the server accepts"
+	case field == "ane-property-names":
+		reason, msg = ReasonANEProperties, "request rejected: more ane-property-names than the server accepts"
+	}
+	h.limitLog.log(h.logger, reason, msg)
+}
 
 // limitLog logs rejections of one kind at most once per
 // limitLogInterval, with the number of rejections since the last line,

@@ -370,6 +370,7 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, snap *snapsh
 	}
 	release()
 	if err != nil {
+		h.NoteListLimit(err)
 		writeError(w, err)
 		return
 	}
@@ -402,6 +403,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 			// server stops reading the request's stream instead.
 			w.Header().Set("Connection", "close")
 		}
+		h.limitLog.log(h.logger, ReasonBodyTimeout, "request rejected: body not received within the body read timeout")
 		plainError(w, http.StatusRequestTimeout, fmt.Sprintf("the request body was not received within %s", h.limits.BodyReadTimeout))
 		return nil, false
 	case err != nil:

@@ -185,6 +185,7 @@ func (st *stream) checkControl(req *updateRequest, snap *snapshot.Snapshot) erro
 		return err
 	}
 	if n := st.activeAfter(req); n > st.svc.cfg.MaxSubstreams {
+		st.svc.noteSubstreams()
 		return alto.NewInvalidValue("add", strconv.Itoa(n),
 			fmt.Sprintf("a stream has at most %d substreams", st.svc.cfg.MaxSubstreams))
 	}
@@ -253,4 +254,12 @@ func (st *stream) applyControl(req *updateRequest, snap *snapshot.Snapshot) erro
 		}
 	}
 	return st.stop(removed, "removed by a stream control request")
+}
+
+// noteSubstreams counts a request rejected because the stream would
+// exceed its limit on substreams.
+func (s *Service) noteSubstreams() {
+	if s.noteRejection != nil {
+		s.noteRejection(server.ReasonSubstreams, "update stream request rejected: more substreams than a stream may have")
+	}
 }

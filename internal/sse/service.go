@@ -203,6 +203,7 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 	if err == nil && len(req.add) > s.cfg.MaxSubstreams {
 		err = alto.NewInvalidValue("add", strconv.Itoa(len(req.add)),
 			fmt.Sprintf("a stream has at most %d substreams", s.cfg.MaxSubstreams))
+		s.noteSubstreams()
 	}
 	if err != nil {
 		// RFC 8895, Section 6.6: the server closes the connection after

@@ -348,6 +348,9 @@ func TestStreamRequestErrors(t *testing.T) {
 		})
 	}
 
+	if got := srv.d.Handler().Rejections()[server.ReasonSubstreams]; got != 1 {
+		t.Errorf("substreams rejections = %d, want 1 for the stream request over the limit", got)
+	}
 	t.Run("GET", func(t *testing.T) {
 		resp, err := client.Get(srv.origin + "/updates/stream")
 		if err != nil {
@@ -416,6 +419,9 @@ func TestControlErrors(t *testing.T) {
 				t.Fatalf("error %v field %q value %q, want %v field %q value %q", e.Code, e.Field, e.Value, tc.code, tc.field, tc.value)
 			}
 		})
+	}
+	if got := srv.d.Handler().Rejections()[server.ReasonSubstreams]; got != 1 {
+		t.Errorf("substreams rejections = %d, want 1 for the control request over the limit", got)
 	}
 
 	t.Run("wrong media type", func(t *testing.T) {

@@ -3,7 +3,6 @@ package entity
 import (
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/goalto/goalto/alto"
@@ -45,8 +44,7 @@ type filterQuery struct {
 // Section 8.5.2.
 func (m *Map) Filter(req *alto.PropertyMapParams, lim Limits) ([]byte, error) {
 	if len(req.Entities) > lim.MaxEntities {
-		return nil, &alto.Error{Code: alto.ErrInvalidFieldValue, Field: "entities", Value: strconv.Itoa(len(req.Entities)),
-			Message: fmt.Sprintf("the request lists %d entities; this server accepts at most %d", len(req.Entities), lim.MaxEntities)}
+		return nil, alto.NewTooMany("entities", len(req.Entities), lim.MaxEntities)
 	}
 	q := &filterQuery{m: m, lim: lim, out: newOutput(len(req.Entities)), needs: map[string]bool{}}
 	if err := q.selectProperties(req.Properties); err != nil {

@@ -1,0 +1,198 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goalto/goalto/alto"
+	"github.com/goalto/goalto/internal/alttest"
+	"github.com/goalto/goalto/internal/daemon"
+	"github.com/goalto/goalto/internal/metrics"
+	"github.com/goalto/goalto/internal/server"
+)
+
+// logBuffer collects log output written from several goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines returns the lines written so far that contain every one of subs.
+func (b *logBuffer) lines(subs ...string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for line := range strings.SplitSeq(b.buf.String(), "\n") {
+		all := line != ""
+		for _, s := range subs {
+			all = all && strings.Contains(line, s)
+		}
+		if all {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// rejectionServer is a server with a metrics registry and a log that the
+// test reads.
+type rejectionServer struct {
+	d    *daemon.Daemon
+	reg  *metrics.Registry
+	logs *logBuffer
+	h    *httpHarness
+}
+
+func startRejectionServer(t *testing.T, limits server.Limits) *rejectionServer {
+	t.Helper()
+	logs := &logBuffer{}
+	reg := metrics.New()
+	d := alttest.StartConfig(t, daemon.Config{Limits: limits, Metrics: reg,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	return &rejectionServer{d: d, reg: reg, logs: logs, h: harnessFor(t, d.IRDURL())}
+}
+
+// rejections returns alto_server_rejected_requests_total for reason.
+func (s *rejectionServer) rejections(t *testing.T, reason string) float64 {
+	t.Helper()
+	families, err := s.reg.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "alto_server_rejected_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if m.GetLabel()[0].GetValue() == reason {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no alto_server_rejected_requests_total series with reason %q", reason)
+	return 0
+}
+
+// checkOneWarn checks that a burst of rejections gave one Warn line with
+// reason and no client address.
+func (s *rejectionServer) checkOneWarn(t *testing.T, reason string) {
+	t.Helper()
+	if warn := s.logs.lines("level=WARN", "reason="+reason); len(warn) != 1 {
+		t.Errorf("%d Warn lines with reason %s, want 1:\n%s", len(warn), reason, strings.Join(warn, "\n"))
+	}
+	if got := s.logs.lines("level=WARN", "127.0.0.1"); len(got) > 0 {
+		t.Errorf("Warn lines name the client address:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+func typedAddresses(n int) string {
+	list := make([]string, n)
+	for i := range list {
+		list[i] = fmt.Sprintf(`"ipv4:192.0.2.%d"`, i+1)
+	}
+	return "[" + strings.Join(list, ",") + "]"
+}
+
+func pidNames(n int) string {
+	list := make([]string, n)
+	for i := range list {
+		list[i] = fmt.Sprintf(`"pid%d"`, i)
+	}
+	return "[" + strings.Join(list, ",") + "]"
+}
+
+// TestListLimitsCounted sends bursts of requests with a list over
+// --max-pids or --max-endpoints. Each request must be counted under its
+// reason, and each burst logged once.
+func TestListLimitsCounted(t *testing.T) {
+	const burst = 5
+	ct := `"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"}`
+	tests := []struct {
+		name, reason, path, body, field string
+	}{
+		{"network map pids", server.ReasonPIDs, "/networkmap/filtered", `{"pids":` + pidNames(3) + `}`, "pids"},
+		{"cost map srcs", server.ReasonPIDs, "/costmap/filtered", `{` + ct + `,"pids":{"srcs":` + pidNames(3) + `,"dsts":[]}}`, "pids/srcs"},
+		{"property endpoints", server.ReasonEndpoints, "/endpointprop/lookup", `{"properties":["lhcone-network-map.pid"],"endpoints":` + typedAddresses(3) + `}`, "endpoints"},
+		{"cost endpoints dsts", server.ReasonEndpoints, "/endpointcost/lookup", `{` + ct + `,"endpoints":{"srcs":` + typedAddresses(1) + `,"dsts":` + typedAddresses(3) + `}}`, "endpoints/dsts"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startRejectionServer(t, server.Limits{MaxPIDs: 2, MaxEndpoints: 2})
+			for range burst {
+				e := s.h.postError(tc.path, tc.body)
+				checkALTOError(t, e, alto.ErrInvalidFieldValue, tc.field, "3")
+			}
+
+			if got := s.rejections(t, tc.reason); got != burst {
+				t.Errorf("%s rejections = %v, want %d", tc.reason, got, burst)
+			}
+			s.checkOneWarn(t, tc.reason)
+		})
+	}
+	t.Run("lists at the limit", func(t *testing.T) {
+		s := startRejectionServer(t, server.Limits{MaxPIDs: 2, MaxEndpoints: 2})
+		if resp, body := s.h.post("/networkmap/filtered", `{"pids":`+pidNames(2)+`}`); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d, want 200: %s", resp.StatusCode, body)
+		}
+		if got := s.rejections(t, server.ReasonPIDs); got != 0 {
+			t.Errorf("pids rejections = %v, want 0", got)
+		}
+	})
+}
+
+// TestBodyTimeoutCounted sends request bodies that stop halfway from
+// clients written with net.Dial. Each must get 408 and be counted under
+// body_timeout, and the burst logged once.
+func TestBodyTimeoutCounted(t *testing.T) {
+	const burst = 3
+	s := startRejectionServer(t, server.Limits{BodyReadTimeout: 100 * time.Millisecond})
+	addr := s.d.Addr().String()
+	for i := range burst {
+		status := postHalfBody(t, addr, "/networkmap/filtered", alto.MediaTypeNetworkMapFilter)
+		if status != http.StatusRequestTimeout {
+			t.Errorf("request %d: status %d, want 408", i, status)
+		}
+	}
+
+	if got := s.rejections(t, server.ReasonBodyTimeout); got != burst {
+		t.Errorf("body_timeout rejections = %v, want %d", got, burst)
+	}
+	s.checkOneWarn(t, server.ReasonBodyTimeout)
+}
+
+// postHalfBody sends the headers of a POST request announcing a 20-byte
+// body and 2 bytes of it, then waits for the response and returns its
+// status.
+func postHalfBody(t *testing.T, addr, path, mediaType string) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := "POST " + path + " HTTP/1.1\r\nHost: alto\r\nContent-Type: " + mediaType +
+		"\r\nContent-Length: 20\r\n\r\n{\""
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
