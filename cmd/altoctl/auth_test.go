@@ -64,8 +64,8 @@ func TestDigestHA1Usage(t *testing.T) {
 	}
 }
 
-// startDigestServer starts altod over plain HTTP, with Digest allowed
-// there, and one digest client, dave, in the role that may read the
+// startDigestServer starts altod over plain HTTP, with credentials
+// allowed there, and one digest client, dave, in the role that may read the
 // numerical cost map.
 func startDigestServer(t *testing.T, password string) string {
 	t.Helper()
@@ -80,7 +80,7 @@ topology: topology.yaml
 cost-types:
   num-routing: {cost-mode: numerical, cost-metric: routingcost}
 access:
-  digest: {allow-plain-http: true}
+  allow-plain-http: true
   auth-clients:
     - {client-id: dave, method: digest, ha1-sha256: "` + ha1 + `"}
   roles:

@@ -149,7 +149,8 @@ func TestAuthenticate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1/directory", nil)
+			// Basic and bearer credentials count over TLS only.
+			r := httptest.NewRequest(http.MethodGet, "https://127.0.0.1/directory", nil)
 			if tc.auth != "" {
 				r.Header.Set("Authorization", tc.auth)
 			}
@@ -244,6 +245,49 @@ func TestCompileBadFiles(t *testing.T) {
 			var fe *access.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field {
 				t.Fatalf("Compile = %v, want a FieldError on %s", err, tc.field)
+			}
+		})
+	}
+}
+
+func TestPlainHTTPCredentials(t *testing.T) {
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:wonderland"))
+	tests := []struct {
+		name           string
+		allow          bool
+		auth           string
+		wantErr        error
+		wantChallenges int
+	}{
+		{"basic refused", false, basic, access.ErrCredentialsNeedTLS, 0},
+		{"bearer refused", false, "Bearer t0ken", access.ErrCredentialsNeedTLS, 0},
+		{"basic allowed", true, basic, nil, 2},
+		{"bearer allowed", true, "Bearer t0ken", nil, 2},
+		{"wrong token allowed", true, "Bearer wrong", access.ErrBadCredentials, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := access.Config{
+				AllowPlainHTTP: tc.allow,
+				Clients: []access.Client{
+					{ID: "alice", Method: access.MethodBasic, PasswordHash: passwordHash(t, "wonderland")},
+					{ID: "partner", Method: access.MethodBearer, TokenHash: tokenHash("t0ken")},
+				},
+			}
+			p, err := access.Compile(cfg, os.ReadFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/directory", nil)
+			r.Header.Set("Authorization", tc.auth)
+			if _, err := p.Authenticate(r); !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Errorf("Authenticate = %v, want %v", err, tc.wantErr)
+			}
+			if got := len(p.Challenges(r, false)); got != tc.wantChallenges {
+				t.Errorf("%d challenges over plain HTTP, want %d", got, tc.wantChallenges)
+			}
+			if got := p.RefusesPlainHTTP(r); got != !tc.allow {
+				t.Errorf("RefusesPlainHTTP = %v, want %v", got, !tc.allow)
 			}
 		})
 	}

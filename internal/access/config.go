@@ -52,6 +52,12 @@ type Config struct {
 	Clients []Client `yaml:"auth-clients"`
 	// Roles group clients; resources name the roles that may read them.
 	Roles []Role `yaml:"roles"`
+	// AllowPlainHTTP accepts Basic, bearer and Digest credentials on
+	// requests that did not arrive over TLS, and sends their challenges
+	// there. It is meant for a TLS-terminating proxy on the same host,
+	// which forwards over plain HTTP. Without it, such credentials get
+	// ErrCredentialsNeedTLS or ErrDigestNeedsTLS.
+	AllowPlainHTTP bool `yaml:"allow-plain-http"`
 	// Digest sets how HTTP Digest authentication is offered to the
 	// digest clients.
 	Digest DigestConfig `yaml:"digest"`
@@ -66,10 +72,14 @@ type DigestConfig struct {
 	// gets a new challenge with stale=true (RFC 7616, Section 3.3).
 	// Zero means DefaultNonceLifetime.
 	NonceLifetime int `yaml:"nonce-lifetime"`
-	// AllowPlainHTTP offers Digest on requests that did not arrive over
-	// TLS. Digest protects the password but not the request, the
-	// response or the session from an eavesdropper, so only TLS
-	// connections get a Digest challenge by default.
+	// AllowPlainHTTP offers Digest, and Digest only, on requests that
+	// did not arrive over TLS. Digest protects the password but not the
+	// request, the response or the session from an eavesdropper, so
+	// only TLS connections get a Digest challenge by default.
+	//
+	// Deprecated: set Config.AllowPlainHTTP, which covers Basic, bearer
+	// and Digest. This field is kept so that older files keep working,
+	// and it does not extend to Basic or bearer, which it never covered.
 	AllowPlainHTTP bool `yaml:"allow-plain-http"`
 	// Userhash asks clients to send H(username ":" realm) in place of
 	// the user name (RFC 7616, Section 3.4.4).
@@ -275,3 +285,9 @@ func (c *Config) HasRole(name string) bool {
 // ErrBadCredentials is returned by Authenticate for credentials that
 // match no client.
 var ErrBadCredentials = errors.New("access: invalid credentials")
+
+// ErrCredentialsNeedTLS is returned by Authenticate for Basic or bearer
+// credentials sent over plain HTTP when Config.AllowPlainHTTP is false.
+// It wraps ErrBadCredentials. The credentials are not checked, so the
+// error tells nothing about whether they were right.
+var ErrCredentialsNeedTLS = fmt.Errorf("%w: credentials are accepted over HTTPS only", ErrBadCredentials)

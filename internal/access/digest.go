@@ -22,7 +22,8 @@ var (
 	// asking its user again (RFC 7616, Section 3.3).
 	ErrStaleNonce = fmt.Errorf("%w: stale Digest nonce", ErrBadCredentials)
 	// ErrDigestNeedsTLS is returned for Digest credentials sent over
-	// plain HTTP when DigestConfig.AllowPlainHTTP is false.
+	// plain HTTP when neither Config.AllowPlainHTTP nor
+	// DigestConfig.AllowPlainHTTP is set.
 	ErrDigestNeedsTLS = fmt.Errorf("%w: Digest authentication is offered over HTTPS only", ErrBadCredentials)
 )
 
@@ -93,7 +94,9 @@ type digestPolicy struct {
 }
 
 // newDigestPolicy returns the Digest settings of c, without clients.
-func newDigestPolicy(c DigestConfig) digestPolicy {
+// allowPlain is Config.AllowPlainHTTP, which also offers Digest over
+// plain HTTP.
+func newDigestPolicy(c DigestConfig, allowPlain bool) digestPolicy {
 	lifetime := c.NonceLifetime
 	if lifetime == 0 {
 		lifetime = DefaultNonceLifetime
@@ -108,7 +111,7 @@ func newDigestPolicy(c DigestConfig) digestPolicy {
 	return digestPolicy{
 		preference:  preference,
 		lifetime:    time.Duration(lifetime) * time.Second,
-		allowPlain:  c.AllowPlainHTTP,
+		allowPlain:  allowPlain || c.AllowPlainHTTP,
 		userhash:    c.Userhash,
 		ha1:         map[*digestAlgorithm]map[string]string{},
 		hashedUsers: map[*digestAlgorithm]map[string]string{},
@@ -144,9 +147,9 @@ func (p *Policy) digestOffered(r *http.Request) bool {
 	return len(p.digest.algorithms) > 0 && (r.TLS != nil || p.digest.allowPlain)
 }
 
-// RefusesDigest reports whether some client uses Digest but Digest is
+// refusesDigest reports whether some client uses Digest but Digest is
 // not offered on the connection of r, because r came over plain HTTP.
-func (p *Policy) RefusesDigest(r *http.Request) bool {
+func (p *Policy) refusesDigest(r *http.Request) bool {
 	return len(p.digest.algorithms) > 0 && !p.digestOffered(r)
 }
 

@@ -26,6 +26,8 @@ const maxCachedCredentials = 4096
 type Policy struct {
 	realm      string
 	challenges []string // Basic and Bearer WWW-Authenticate values
+	// allowPlain accepts Basic and bearer credentials over plain HTTP.
+	allowPlain bool
 
 	digest digestPolicy
 	now    func() time.Time // the clock of Digest nonces
@@ -104,13 +106,14 @@ func Compile(c Config, readFile func(string) ([]byte, error)) (*Policy, error) {
 	}
 	p := &Policy{
 		realm:       c.Realm,
+		allowPlain:  c.AllowPlainHTTP,
 		basic:       map[string]string{},
 		bearer:      map[[32]byte]string{},
 		identities:  map[string]Identity{},
 		bcryptSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		cacheKey:    make([]byte, 32),
 		cache:       map[[32]byte]string{},
-		digest:      newDigestPolicy(c.Digest),
+		digest:      newDigestPolicy(c.Digest, c.AllowPlainHTTP),
 		now:         time.Now,
 	}
 	if p.realm == "" {
@@ -248,15 +251,33 @@ func (p *Policy) RoleSets() [][]string { return p.roleSets }
 // Challenges returns the WWW-Authenticate values of a 401 response to r
 // (RFC 9110, Section 11.6.1). When Digest is offered on the connection
 // of r, they start with one Digest challenge per algorithm, sharing a
-// new nonce. Basic and Bearer follow when some client uses them. With
-// certificate clients only, there are none. stale sets stale=true on
-// the Digest challenges, for a request that failed with ErrStaleNonce.
+// new nonce. Basic and Bearer follow when some client uses them and r
+// came over TLS or plain HTTP is allowed. With certificate clients
+// only, there are none. stale sets stale=true on the Digest challenges,
+// for a request that failed with ErrStaleNonce.
 func (p *Policy) Challenges(r *http.Request, stale bool) []string {
 	var out []string
 	if p.digestOffered(r) {
 		out = p.digestChallenges(stale)
 	}
-	return append(out, p.challenges...)
+	if p.plainOffered(r) {
+		out = append(out, p.challenges...)
+	}
+	return out
+}
+
+// plainOffered reports whether Basic and bearer credentials are
+// accepted on the connection of r: r came over TLS or plain HTTP is
+// allowed.
+func (p *Policy) plainOffered(r *http.Request) bool {
+	return r.TLS != nil || p.allowPlain
+}
+
+// RefusesPlainHTTP reports whether some client uses Basic, bearer or
+// Digest but r cannot carry its credentials, because r came over plain
+// HTTP and plain HTTP is not allowed for that method.
+func (p *Policy) RefusesPlainHTTP(r *http.Request) bool {
+	return (len(p.challenges) > 0 && !p.plainOffered(r)) || p.refusesDigest(r)
 }
 
 // Client returns the identity of the configured client with an ID, and
@@ -268,22 +289,28 @@ func (p *Policy) Client(clientID string) (Identity, bool) {
 
 // OffersChallenge reports whether Challenges returns any value for r.
 func (p *Policy) OffersChallenge(r *http.Request) bool {
-	return len(p.challenges) > 0 || p.digestOffered(r)
+	return (len(p.challenges) > 0 && p.plainOffered(r)) || p.digestOffered(r)
 }
 
 // Authenticate returns the identity of a request. The Authorization
 // header, when present, decides: credentials that match no client
-// return ErrBadCredentials or an error that wraps it, ErrStaleNonce and
-// ErrDigestNeedsTLS among them. Otherwise a TLS client certificate that
+// return ErrBadCredentials or an error that wraps it, ErrStaleNonce,
+// ErrDigestNeedsTLS and ErrCredentialsNeedTLS among them. Otherwise a TLS client certificate that
 // matches a certificate client identifies it, and any other request is
 // anonymous.
 func (p *Policy) Authenticate(r *http.Request) (Identity, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		scheme, cred, _ := strings.Cut(auth, " ")
+		basic, bearer := strings.EqualFold(scheme, "Basic"), strings.EqualFold(scheme, "Bearer")
 		switch {
-		case strings.EqualFold(scheme, "Basic"):
+		case (basic || bearer) && !p.plainOffered(r):
+			// The password or token has already crossed the network in
+			// clear. Checking it would tell an eavesdropper whether it
+			// is worth replaying over TLS.
+			return Identity{}, ErrCredentialsNeedTLS
+		case basic:
 			return p.authBasic(r)
-		case strings.EqualFold(scheme, "Bearer"):
+		case bearer:
 			return p.authBearer(strings.TrimSpace(cred))
 		case strings.EqualFold(scheme, "Digest"):
 			return p.authDigest(r, cred)

@@ -30,6 +30,7 @@ extra-network-maps:
     default-pid: elsewhere
     pids: {lab: [192.0.2.0/24]}
 access:
+  allow-plain-http: true # the tests send Basic credentials without TLS
   auth-clients:
     - {client-id: alice, method: basic, password-hash: "%s"}
   roles:

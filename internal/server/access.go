@@ -45,6 +45,11 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, snap *sna
 		return nil
 	}
 	id, err := snap.Access.Authenticate(r)
+	if errors.Is(err, access.ErrCredentialsNeedTLS) {
+		h.limitLog.log(h.logger, ReasonAuthFailed, "request with Basic or bearer credentials over plain HTTP rejected")
+		plainError(w, http.StatusForbidden, plainHTTPMessage)
+		return nil
+	}
 	if err != nil {
 		h.limitLog.log(h.logger, ReasonAuthFailed, "request with invalid credentials rejected")
 		unauthorized(w, r, snap.Access, err)
@@ -52,6 +57,11 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, snap *sna
 	}
 	return r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
 }
+
+// plainHTTPMessage is the body of the 403 response to Basic or bearer
+// credentials sent over plain HTTP. A 401 would invite the client to
+// send them again on the same connection.
+const plainHTTPMessage = "the server accepts credentials over HTTPS only; send the request over TLS"
 
 // deny writes 401 for an anonymous client, so that it can retry with
 // credentials, and 403 for an authenticated client without an accepted
@@ -65,8 +75,8 @@ func (h *Handler) deny(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 	}
 	msg := "the client has no role that may read this resource"
 	switch {
-	case id.Anonymous() && snap.Access.RefusesDigest(r):
-		msg = "this resource needs credentials; Digest authentication is offered over HTTPS only"
+	case id.Anonymous() && snap.Access.RefusesPlainHTTP(r):
+		msg = "this resource needs credentials; the server accepts credentials over HTTPS only"
 	case id.Anonymous():
 		msg = "this resource needs a TLS client certificate that the server accepts"
 	}
