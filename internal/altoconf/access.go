@@ -8,8 +8,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// access maps auth-client, role and auth-realm to the access section of
-// the definition. A client without an authentication method is ignored,
+// access maps auth-client, role, auth-realm and allow-plain-http to the
+// access section of the definition. A client without an authentication method is ignored,
 // as ietf-alto requires, and so is its membership in roles.
 func (m *mapper) access(srv *yaml.Node, base string) {
 	var clients []any
@@ -43,6 +43,10 @@ func (m *mapper) access(srv *yaml.Node, base string) {
 	acc := map[string]any{"auth-clients": clients, "roles": roles}
 	if realm := member(srv, "auth-realm", modGoalto); realm != nil {
 		acc["realm"] = realm.Value
+	}
+	if allow := member(srv, "allow-plain-http", modGoalto); allow != nil {
+		m.origins["access.allow-plain-http"] = origin{base + "/goalto-alto:allow-plain-http", allow.Line}
+		acc["allow-plain-http"] = boolValue(allow)
 	}
 	if d := m.digestAuth(member(srv, "digest-auth", modGoalto), base+"/goalto-alto:digest-auth"); d != nil {
 		acc["digest"] = d

@@ -173,6 +173,39 @@ func TestDigestMapping(t *testing.T) {
 	}
 }
 
+func TestAllowPlainHTTPMapping(t *testing.T) {
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name string
+		leaf string
+		want bool
+	}{
+		{"absent", "", false},
+		{"true", `"goalto-alto:allow-plain-http": true,`, true},
+		{"false", `"goalto-alto:allow-plain-http": false,`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, "alto.json", func(s string) string {
+				return strings.Replace(s, `"cost-type": [`, `"auth-client": [
+		  {"client-id": "partner", "goalto-alto:bearer-auth-client": {"token-hash": "`+hash+`"}}],
+		`+tc.leaf+`
+		"cost-type": [`, 1)
+			})
+			c, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Def.Access.AllowPlainHTTP; got != tc.want {
+				t.Errorf("access.allow-plain-http = %v, want %v", got, tc.want)
+			}
+			if c.Def.Access.Digest.AllowPlainHTTP {
+				t.Error("digest.allow-plain-http is set, want it left to the deprecated digest-auth leaf")
+			}
+		})
+	}
+}
+
 // TestDocExample checks that the example of docs/configuration.md is the
 // test configuration, which the datastore tests serve, and that it names
 // the topology file the page tells the reader to fetch.

@@ -34,6 +34,7 @@ var rejectCases = []struct {
 	{"digest HA1 pattern", `"alto-server": {`, `"alto-server": {"auth-client": [{"client-id": "dave", "goalto-alto:digest-auth-client": {"ha1-sha256": "` + strings.Repeat("AB", 32) + `"}}],`, RulePattern, "auth-client[client-id='dave']/goalto-alto:digest-auth-client/ha1-sha256"},
 	{"digest without SHA-256 HA1", `"alto-server": {`, `"alto-server": {"auth-client": [{"client-id": "dave", "goalto-alto:digest-auth-client": {"ha1-md5": "` + strings.Repeat("ab", 16) + `"}}],`, RuleSupported, "auth-client[client-id='dave']/goalto-alto:digest-auth-client/ha1-sha256"},
 	{"nonce lifetime range", `"alto-server": {`, `"alto-server": {"goalto-alto:digest-auth": {"nonce-lifetime": 0},`, RuleRange, "goalto-alto:digest-auth/nonce-lifetime"},
+	{"allow-plain-http type", `"alto-server": {`, `"alto-server": {"goalto-alto:allow-plain-http": "yes",`, RuleType, "alto-server/goalto-alto:allow-plain-http"},
 	{"unknown digest algorithm", `"alto-server": {`, `"alto-server": {"goalto-alto:digest-auth": {"algorithm": ["SHA-512"]},`, RuleEnum, "goalto-alto:digest-auth/algorithm"},
 	{"netdef check", `"cost-metric": "routingcost"`, `"cost-metric": "routingcost", "cost-context": {"cost-source": "sla"}`, RuleSupported, "cost-type[cost-type-name='num-routing']"},
 }

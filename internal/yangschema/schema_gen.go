@@ -16,6 +16,7 @@ var root = &Node{Name: "alto", Module: "ietf-alto", Kind: Container, Config: tru
 		}},
 	}},
 	&Node{Name: "alto-server", Module: "ietf-alto", Kind: Container, Config: true, IfFeature: []string{"ietf-alto:alto-server"}, Children: []*Node{
+		&Node{Name: "allow-plain-http", Module: "goalto-alto", Kind: Leaf, Config: true, Type: &Type{Name: "boolean", Base: "boolean"}, Default: []string{"false"}},
 		&Node{Name: "auth-client", Module: "ietf-alto", Kind: List, Config: true, Keys: []string{"client-id"}, Children: []*Node{
 			&Node{Name: "authentication", Module: "ietf-alto", Kind: Choice, Config: true, Children: []*Node{
 				&Node{Name: "basic", Module: "goalto-alto", Kind: Case, Config: true, Children: []*Node{
