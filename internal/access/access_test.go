@@ -149,7 +149,8 @@ func TestAuthenticate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			// Basic and bearer credentials count over TLS only.
+			// httptest sets r.TLS for an https URL, as Basic and bearer
+			// credentials are accepted over TLS only.
 			r := httptest.NewRequest(http.MethodGet, "https://127.0.0.1/directory", nil)
 			if tc.auth != "" {
 				r.Header.Set("Authorization", tc.auth)
@@ -286,8 +287,8 @@ func TestPlainHTTPCredentials(t *testing.T) {
 			if got := len(p.Challenges(r, false)); got != tc.wantChallenges {
 				t.Errorf("%d challenges over plain HTTP, want %d", got, tc.wantChallenges)
 			}
-			if got := p.RefusesPlainHTTP(r); got != !tc.allow {
-				t.Errorf("RefusesPlainHTTP = %v, want %v", got, !tc.allow)
+			if got := p.RejectsPlainHTTP(r); got != !tc.allow {
+				t.Errorf("RejectsPlainHTTP = %v, want %v", got, !tc.allow)
 			}
 		})
 	}

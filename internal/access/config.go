@@ -289,5 +289,5 @@ var ErrBadCredentials = errors.New("access: invalid credentials")
 // ErrCredentialsNeedTLS is returned by Authenticate for Basic or bearer
 // credentials sent over plain HTTP when Config.AllowPlainHTTP is false.
 // It wraps ErrBadCredentials. The credentials are not checked, so the
-// error tells nothing about whether they were right.
+// error reveals nothing about whether they are valid.
 var ErrCredentialsNeedTLS = fmt.Errorf("%w: credentials are accepted over HTTPS only", ErrBadCredentials)

@@ -147,9 +147,9 @@ func (p *Policy) digestOffered(r *http.Request) bool {
 	return len(p.digest.algorithms) > 0 && (r.TLS != nil || p.digest.allowPlain)
 }
 
-// refusesDigest reports whether some client uses Digest but Digest is
+// rejectsDigest reports whether some client uses Digest but Digest is
 // not offered on the connection of r, because r came over plain HTTP.
-func (p *Policy) refusesDigest(r *http.Request) bool {
+func (p *Policy) rejectsDigest(r *http.Request) bool {
 	return len(p.digest.algorithms) > 0 && !p.digestOffered(r)
 }
 

@@ -273,11 +273,11 @@ func (p *Policy) plainOffered(r *http.Request) bool {
 	return r.TLS != nil || p.allowPlain
 }
 
-// RefusesPlainHTTP reports whether some client uses Basic, bearer or
-// Digest but r cannot carry its credentials, because r came over plain
-// HTTP and plain HTTP is not allowed for that method.
-func (p *Policy) RefusesPlainHTTP(r *http.Request) bool {
-	return (len(p.challenges) > 0 && !p.plainOffered(r)) || p.refusesDigest(r)
+// RejectsPlainHTTP reports whether some client uses Basic, bearer or
+// Digest but its credentials would be rejected on r, because r came
+// over plain HTTP and plain HTTP is not allowed for that method.
+func (p *Policy) RejectsPlainHTTP(r *http.Request) bool {
+	return (len(p.challenges) > 0 && !p.plainOffered(r)) || p.rejectsDigest(r)
 }
 
 // Client returns the identity of the configured client with an ID, and

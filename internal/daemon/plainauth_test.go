@@ -48,7 +48,7 @@ func startPlainAccessServer(t *testing.T, allow bool) *accessServer {
 }
 
 func TestPlainHTTPCredentials(t *testing.T) {
-	refused, allowed := startPlainAccessServer(t, false), startPlainAccessServer(t, true)
+	strict, allowed := startPlainAccessServer(t, false), startPlainAccessServer(t, true)
 	secure := startAccessServer(t)
 	tests := []struct {
 		name       string
@@ -61,10 +61,10 @@ func TestPlainHTTPCredentials(t *testing.T) {
 		wantBody       string
 		wantAuthFailed float64
 	}{
-		{"basic refused", refused, refused.basic("wonderland"), http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 1},
-		{"wrong basic refused", refused, refused.basic("wrong"), http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 1},
-		{"bearer refused", refused, "Bearer partner-token", http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 1},
-		{"anonymous refused", refused, "", http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 0},
+		{"basic rejected", strict, strict.basic("wonderland"), http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 1},
+		{"wrong basic rejected", strict, strict.basic("wrong"), http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 1},
+		{"bearer rejected", strict, "Bearer partner-token", http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 1},
+		{"anonymous rejected", strict, "", http.StatusForbidden, nil, "the server accepts credentials over HTTPS only", 0},
 		{"basic allowed", allowed, allowed.basic("wonderland"), http.StatusOK, nil, "", 0},
 		{"bearer allowed", allowed, "Bearer partner-token", http.StatusOK, nil, "", 0},
 		{"wrong basic allowed", allowed, allowed.basic("wrong"), http.StatusUnauthorized, []string{"Basic", "Bearer"}, "the credentials are invalid", 1},

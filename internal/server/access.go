@@ -75,7 +75,7 @@ func (h *Handler) deny(w http.ResponseWriter, r *http.Request, snap *snapshot.Sn
 	}
 	msg := "the client has no role that may read this resource"
 	switch {
-	case id.Anonymous() && snap.Access.RefusesPlainHTTP(r):
+	case id.Anonymous() && snap.Access.RejectsPlainHTTP(r):
 		msg = "this resource needs credentials; the server accepts credentials over HTTPS only"
 	case id.Anonymous():
 		msg = "this resource needs a TLS client certificate that the server accepts"
@@ -113,7 +113,8 @@ func unauthorized(w http.ResponseWriter, r *http.Request, p *access.Policy, auth
 	if len(challenges) == 0 {
 		// RFC 9110 requires a challenge with 401, and a certificate has
 		// none, so a client without usable credentials gets 403. So does
-		// Digest over plain HTTP when no other method is configured.
+		// Digest over plain HTTP without allow-plain-http, because plain
+		// HTTP then carries no Basic or Bearer challenge either.
 		if !errors.Is(authErr, access.ErrDigestNeedsTLS) {
 			msg += "; present a TLS client certificate that the server accepts"
 		}
