@@ -48,6 +48,9 @@ func (lf *limitFlags) apply(fs *flag.FlagSet, cfg *daemon.Config, sseCfg *sse.Co
 	if err := checkNotZero(fs, "max-in-flight", "max-runnable-per-cpu", "rate-per-client", "max-conns", "max-conns-per-ip"); err != nil {
 		return err
 	}
+	if v := cfg.Limits.MaxRunnablePerCPU; v > 0 && v < server.MinRunnablePerCPU {
+		return fmt.Errorf("--max-runnable-per-cpu %g: must be at least %d, because a CPU with time to spare often has a goroutine waiting; use a negative value to disable the limit", v, server.MinRunnablePerCPU)
+	}
 	cfg.Transport.LogClientAddresses = lf.logClientAddresses
 	sseCfg.LogClientAddresses = lf.logClientAddresses
 	return nil

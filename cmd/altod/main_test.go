@@ -157,6 +157,7 @@ func TestFlagErrorsNameTheFlag(t *testing.T) {
 		{[]string{"--max-update-streams-per-client", "0"}, "altod: --max-update-streams-per-client 0: must be positive\n"},
 		{[]string{"--max-in-flight", "0"}, "altod: --max-in-flight 0: must not be 0; use a negative value to disable the limit\n"},
 		{[]string{"--rate-per-client", "0"}, "altod: --rate-per-client 0: must not be 0; use a negative value to disable the limit\n"},
+		{[]string{"--max-runnable-per-cpu", "0.25"}, "altod: --max-runnable-per-cpu 0.25: must be at least 1, because a CPU with time to spare often has a goroutine waiting; use a negative value to disable the limit\n"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"net/http"
 	"runtime"
 	"runtime/metrics"
@@ -17,10 +18,17 @@ const DefaultMaxRunnablePerCPU = 16
 // scheduler's run queue.
 const cpuSampleInterval = time.Millisecond
 
-// cpuSmoothing is the weight of a new sample in the moving average of
-// the run queue, so that a burst shorter than a few samples, such as a
-// garbage collection cycle, does not shed a lightly loaded server.
-const cpuSmoothing = 0.25
+// cpuSmoothing is the time constant of the moving average of the run
+// queue, so that a burst shorter than a few milliseconds, such as a
+// garbage collection cycle, does not shed a lightly loaded server. The
+// weight of a sample grows with the time since the last one, so that the
+// first request after an idle spell sees the queue as it is now.
+const cpuSmoothing = 4 * time.Millisecond
+
+// MinRunnablePerCPU is the lowest positive Limits.MaxRunnablePerCPU. A
+// busy but not saturated CPU often has a goroutine or two waiting, so a
+// lower limit sheds a server that has time to spare.
+const MinRunnablePerCPU = 1
 
 // runnableMetric counts the goroutines that are ready to run but wait for
 // a CPU (runtime/metrics, Go 1.26).
@@ -48,9 +56,10 @@ type cpuGate struct {
 	next atomic.Int64 // UnixNano of the next sample
 	over atomic.Bool  // the last sample was over the limit
 
-	mu     sync.Mutex // guards sample and avg
+	mu     sync.Mutex // guards sample, avg and last
 	sample []metrics.Sample
-	avg    float64 // moving average of runnable goroutines per CPU
+	avg    float64   // moving average of runnable goroutines per CPU
+	last   time.Time // of the last sample
 }
 
 // newCPUGate returns a gate at limit runnable goroutines per CPU, or nil
@@ -76,12 +85,21 @@ func (g *cpuGate) overloaded(now time.Time) bool {
 	if now.UnixNano() >= next && g.next.CompareAndSwap(next, now.Add(cpuSampleInterval).UnixNano()) && g.mu.TryLock() {
 		metrics.Read(g.sample)
 		runnable := float64(g.sample[0].Value.Uint64()) / float64(runtime.GOMAXPROCS(0))
-		g.avg += cpuSmoothing * (runnable - g.avg)
+		g.avg = smooth(g.avg, runnable, now.Sub(g.last))
+		g.last = now
 		over := g.avg > g.limit
 		g.mu.Unlock()
 		g.over.Store(over)
 	}
 	return g.over.Load()
+}
+
+// smooth returns the moving average avg updated with a sample taken
+// elapsed after the last one: the sample weighs 1 - e^(-elapsed/τ), with
+// τ = cpuSmoothing.
+func smooth(avg, sample float64, elapsed time.Duration) float64 {
+	w := 1 - math.Exp(-float64(elapsed)/float64(cpuSmoothing))
+	return avg + w*(sample-avg)
 }
 
 // admitCPU reports whether the request may proceed, and otherwise writes
