@@ -225,7 +225,15 @@ func TestDigestNonceCount(t *testing.T) {
 		{"count behind replayed", "dave", 3, false},
 		{"other user same nonce", "erin", 1, true},
 		{"count far ahead", "dave", 500, true},
-		{"count below window", "dave", 400, false},
+		{"count behind by 200", "dave", 300, true},
+		{"count behind by 200 replayed", "dave", 300, false},
+		{"count below window", "dave", 244, false},
+		{"count ahead within window", "dave", 600, true},
+		{"unused count near the window edge", "dave", 350, true},
+		{"count whose slot a jump cleared", "dave", 590, true},
+		{"that count replayed", "dave", 590, false},
+		{"count far ahead again", "dave", 5000, true},
+		{"unused count after a jump", "dave", 4990, true},
 	}
 	for _, st := range steps {
 		password := map[string]string{"dave": "secret", "erin": "hunter2"}[st.user]

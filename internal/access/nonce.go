@@ -21,14 +21,15 @@ const (
 )
 
 // maxTrackedNonces bounds the nonce-count table of Digest replay
-// protection. An entry takes about 150 bytes, so the table stays under
-// about 10 MB.
+// protection. An entry takes about 180 bytes (an estimate), so the table
+// stays under about 12 MB.
 const maxTrackedNonces = 65536
 
 // ncWindow is the width of the window of nonce-count values accepted
 // out of order, so that concurrent requests that share a nonce may
-// arrive in any order.
-const ncWindow = 64
+// arrive in any order, even when a loaded client sends one of them many
+// requests after the others. It is a multiple of 64.
+const ncWindow = 256
 
 // nonces mints and checks the Digest nonces of the process. Nonces are
 // stateless: each carries its issue time and an HMAC under a key made
@@ -60,13 +61,20 @@ type seenKey struct {
 }
 
 // ncState is the replay window of one nonce and user: max is the
-// highest nonce count accepted, and bit i of mask is set when count
-// max-i was accepted.
+// highest nonce count accepted, and the bit of count n in used, at n
+// modulo ncWindow, is set when n was accepted, for n within ncWindow of
+// max.
 type ncState struct {
 	issued  int64 // Unix nanoseconds
 	expires int64 // Unix nanoseconds
 	max     uint64
-	mask    uint64
+	used    [ncWindow / 64]uint64
+}
+
+// bit returns the word and mask of count n in used.
+func (st *ncState) bit(n uint64) (*uint64, uint64) {
+	i := n % ncWindow
+	return &st.used[i/64], 1 << (i % 64)
 }
 
 func newNonceStore() *nonceStore {
@@ -153,23 +161,28 @@ func (s *nonceStore) use(nonce, user string, nc uint64, issued, lifetime, now in
 func (st *ncState) accept(nc uint64) bool {
 	switch {
 	case nc > st.max:
-		shift := nc - st.max
-		if shift >= ncWindow {
-			st.mask = 0
+		// The counts between the old max and nc leave the window's
+		// slots that they take over, unused.
+		if nc-st.max >= ncWindow {
+			st.used = [ncWindow / 64]uint64{}
 		} else {
-			st.mask <<= shift
+			for n := st.max + 1; n < nc; n++ {
+				w, b := st.bit(n)
+				*w &^= b
+			}
 		}
-		st.mask |= 1
+		w, b := st.bit(nc)
+		*w |= b
 		st.max = nc
 		return true
 	case st.max-nc >= ncWindow:
 		return false
 	default:
-		bit := uint64(1) << (st.max - nc)
-		if st.mask&bit != 0 {
+		w, b := st.bit(nc)
+		if *w&b != 0 {
 			return false
 		}
-		st.mask |= bit
+		*w |= b
 		return true
 	}
 }
