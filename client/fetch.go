@@ -32,6 +32,9 @@ type HTTPError struct {
 	Status      string // status line text, such as "503 Service Unavailable"
 	ContentType string
 	Excerpt     string // start of the body, control characters removed
+	// Challenges contains the WWW-Authenticate values of the response,
+	// which a 401 response has (RFC 9110, Section 11.6.1).
+	Challenges []string
 }
 
 // Error formats the status and the body excerpt.
@@ -232,6 +235,7 @@ func newHTTPError(method, url string, resp *http.Response, body []byte) *HTTPErr
 		Status:      resp.Status,
 		ContentType: resp.Header.Get("Content-Type"),
 		Excerpt:     excerpt(body, excerptSize),
+		Challenges:  resp.Header.Values("WWW-Authenticate"),
 	}
 }
 

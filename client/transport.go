@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -94,7 +95,9 @@ type digestAuth struct {
 // supported challenge of a response is used, so a server that lists
 // SHA-256 first gets SHA-256. The Digest transport sits above the
 // wrapper of WithTransportWrapper, which therefore sees both the 401
-// response and the retried request.
+// response and the retried request. A 401 response without a Digest
+// challenge, from a server that offers no Digest, reaches the caller
+// with its body, so the error shows the server's message.
 //
 // Digest keeps the password off the wire but protects neither the
 // request nor the response, so use it over HTTPS.
@@ -124,8 +127,58 @@ func (t *digestTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context())
 		r.Header.Set("Authorization", t.placeholder)
 	}
-	return t.digest.RoundTrip(r)
+	res, err := t.digest.RoundTrip(r)
+	if hidden, ok := bodyOf(res).(*hiddenBody); ok {
+		res.Body = hidden.body
+	}
+	return res, err
 }
+
+// bodyOf returns the body of res, or nil for a nil response.
+func bodyOf(res *http.Response) io.ReadCloser {
+	if res == nil {
+		return nil
+	}
+	return res.Body
+}
+
+// challengeKeeper sits below the Digest transport and hides the body of
+// a 401 response without a usable Digest challenge. The Digest
+// transport of github.com/icholy/digest v1.2.0 drains and closes the body of every 401 response, and then
+// returns a response without a challenge to the caller, whose reads
+// would fail with "read on closed response body". digestTransport puts
+// the original body back, so the caller gets the server's explanation.
+type challengeKeeper struct{ next http.RoundTripper }
+
+func (k challengeKeeper) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := k.next.RoundTrip(r)
+	if err != nil || res.StatusCode != http.StatusUnauthorized {
+		return res, err
+	}
+	// A malformed Digest challenge makes the Digest transport return
+	// its parse error and drop the response, so only a response
+	// without any Digest challenge gets its body hidden.
+	if _, err := digest.FindChallenge(res.Header); errors.Is(err, digest.ErrNoChallenge) {
+		res.Body = &hiddenBody{body: res.Body}
+	}
+	return res, nil
+}
+
+// CloseIdleConnections closes the idle connections of the transport
+// below.
+func (k challengeKeeper) CloseIdleConnections() {
+	if c, ok := k.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// hiddenBody is the body of a response that challengeKeeper hides. Reads
+// return io.EOF and Close does nothing, so the Digest transport
+// consumes nothing of body.
+type hiddenBody struct{ body io.ReadCloser }
+
+func (hiddenBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (hiddenBody) Close() error             { return nil }
 
 // CloseIdleConnections closes the idle connections of the transport
 // below.
@@ -171,7 +224,7 @@ func (c *Client) installTransport() error {
 			return errors.New("WithDigestAuth: empty user name")
 		}
 		base = &digestTransport{
-			digest:      &digest.Transport{Username: c.ext.digest.username, Password: c.ext.digest.password, Transport: base},
+			digest:      &digest.Transport{Username: c.ext.digest.username, Password: c.ext.digest.password, Transport: challengeKeeper{next: base}},
 			other:       base,
 			scheme:      c.irdURL.Scheme,
 			host:        hostPort(c.irdURL),

@@ -145,3 +145,20 @@ func TestDigestFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestDigestWithoutChallenge(t *testing.T) {
+	s := alttest.StartSecured(t)
+	res := runCLI(t, map[string]string{passwordEnv: s.Password},
+		"--server", s.URL, "--ca-file", s.CAFile, "--user", s.User, "--auth", "digest", "ird")
+	if res.code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr %q", res.code, exitFailure, res.stderr)
+	}
+	for _, want := range []string{"sent no Digest challenge", "HTTP 401", "the credentials are invalid"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr %q lacks %q", res.stderr, want)
+		}
+	}
+	if strings.Contains(res.stderr, "read response") {
+		t.Errorf("stderr %q reports a read failure instead of the 401 response", res.stderr)
+	}
+}

@@ -85,7 +85,7 @@ func (a *app) describe(err error) string {
 	case tlsHint(err) != "":
 		return fmt.Sprintf("%s: %v", tlsHint(err), err)
 	case errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusUnauthorized:
-		return fmt.Sprintf("%s: %v", a.unauthorizedHint(), err)
+		return fmt.Sprintf("%s: %v", a.unauthorizedHint(httpErr), err)
 	case errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusForbidden:
 		return fmt.Sprintf("access denied: the server's access rules do not let this client read the resource: %v", err)
 	case errors.As(err, &altoErr):
@@ -125,15 +125,34 @@ func tlsHint(err error) string {
 }
 
 // unauthorizedHint returns what to do about a 401 response, which
-// depends on the credentials that were sent.
-func (a *app) unauthorizedHint() string {
+// depends on the credentials that were sent and on the challenges of
+// the response.
+func (a *app) unauthorizedHint(httpErr *client.HTTPError) string {
 	if a.access == nil || a.access.method == "" {
 		return "the server requires authentication: give --user with --password-file or $" + passwordEnv + ", --bearer-token-file, or --cert-file and --key-file"
 	}
 	if a.access.method == authBearer {
 		return "the server rejected the bearer token"
 	}
+	if a.access.method == authDigest && !hasDigestChallenge(httpErr.Challenges) {
+		// altod sends Digest challenges only over HTTPS, unless
+		// configured otherwise, and only when it has Digest clients.
+		return "the server sent no Digest challenge, so --auth digest cannot authenticate (altod offers Digest over HTTPS only, and only when it has Digest clients): use another --auth method or ask the server's operator"
+	}
 	return fmt.Sprintf("the server rejected the %s credentials of user %q: check the user name and the password", a.access.method, a.access.user)
+}
+
+// hasDigestChallenge reports whether one of the WWW-Authenticate values
+// is a Digest challenge. The auth-scheme is case-insensitive (RFC 9110,
+// Section 11.1).
+func hasDigestChallenge(challenges []string) bool {
+	for _, c := range challenges {
+		scheme, _, _ := strings.Cut(strings.TrimSpace(c), " ")
+		if strings.EqualFold(scheme, "Digest") {
+			return true
+		}
+	}
+	return false
 }
 
 // formatALTOError formats an ALTO error response (RFC 7285, Section 8.5)
