@@ -25,7 +25,7 @@ const (
 
 // writeDigestDefinition writes a definition whose restricted cost map
 // may be read by the Basic client alice and, when withDigest is set, by
-// the Digest client dave. plainHTTP allows Digest over plain HTTP.
+// the Digest client dave. plainHTTP accepts credentials over plain HTTP.
 func writeDigestDefinition(t *testing.T, dir string, withDigest, plainHTTP bool) string {
 	t.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte("alice-pw-1"), bcrypt.MinCost)
@@ -42,16 +42,16 @@ func writeDigestDefinition(t *testing.T, dir string, withDigest, plainHTTP bool)
 		clients += fmt.Sprintf("    - {client-id: %s, method: digest, ha1-sha256: %q}\n", digestUser, ha1)
 		members += ", " + digestUser
 	}
-	digestSection := ""
+	plainSection := ""
 	if plainHTTP {
-		digestSection = "  digest: {allow-plain-http: true}\n"
+		plainSection = "  allow-plain-http: true\n"
 	}
 	definition := `network-map: {resource-id: test-network-map, default-pid: default}
 topology: topology.yaml
 cost-types:
   num-routing: {cost-mode: numerical, cost-metric: routingcost}
 access:
-` + digestSection + `  auth-clients:
+` + plainSection + `  auth-clients:
 ` + clients + `  roles:
     - {role-name: internal, clients: [` + members + `]}
 resources:
@@ -104,6 +104,8 @@ func TestDigestServerWithoutDigestClients(t *testing.T) {
 	wantUnauthorizedWithoutDigest(t, err, "credentials")
 }
 
+// altod rejects Digest credentials over plain HTTP with 403 when it
+// does not accept credentials there, and the client must show its body.
 func TestDigestOverPlainHTTP(t *testing.T) {
 	url := alttest.Start(t, writeDigestDefinition(t, t.TempDir(), true, false))
 	c, err := client.New(url, client.WithDigestAuth(digestUser, digestPassword))
@@ -112,7 +114,13 @@ func TestDigestOverPlainHTTP(t *testing.T) {
 	}
 	defer c.Close()
 	_, err = c.Directory(context.Background())
-	wantUnauthorizedWithoutDigest(t, err, "Digest authentication is offered over HTTPS only")
+	var httpErr *client.HTTPError
+	if !errors.As(err, &httpErr) || httpErr.StatusCode != http.StatusForbidden {
+		t.Fatalf("error %v, want an HTTPError with status 403", err)
+	}
+	if want := "Digest authentication is offered over HTTPS only"; !strings.Contains(httpErr.Excerpt, want) {
+		t.Errorf("body excerpt %q lacks %q", httpErr.Excerpt, want)
+	}
 }
 
 func TestDigestClientRemovedByReload(t *testing.T) {
