@@ -294,11 +294,7 @@ func (d *Daemon) startAll() error {
 	}
 	if tc.OnReject == nil {
 		tc.OnReject = func(reason string) {
-			msg := "connection rejected: over a connection limit"
-			if reason == transport.ReasonTLSHandshake {
-				msg = "TLS handshake failed; --log-level debug logs each one"
-			}
-			d.handler.NoteRejection(reason, msg)
+			d.handler.NoteRejection(reason, transportRejectionMessage(reason))
 		}
 	}
 	d.srv, err = transport.Listen(tc, d.handler)
@@ -571,4 +567,18 @@ func measureWarnings(st snapshot.Stats) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// transportRejectionMessage returns the log message of a rejection that
+// the transport reports.
+func transportRejectionMessage(reason string) string {
+	switch reason {
+	case transport.ReasonTLSHandshake:
+		return "TLS handshake failed; --log-level debug logs each one"
+	case transport.ReasonHeaderTimeout:
+		return "connection closed: request headers not received within --read-header-timeout"
+	case transport.ReasonWriteTimeout:
+		return "connection closed: response not written within --write-timeout"
+	}
+	return "connection rejected: over a connection limit"
 }

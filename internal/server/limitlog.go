@@ -56,6 +56,14 @@ const (
 	// ReasonBodyTimeout is a request body not received within
 	// Limits.BodyReadTimeout.
 	ReasonBodyTimeout = "body_timeout"
+	// ReasonHeaderTimeout is reported by the transport through
+	// NoteRejection, for an HTTP/1.1 connection closed because a
+	// request's headers were not received in time.
+	ReasonHeaderTimeout = "header_timeout"
+	// ReasonWriteTimeout is a response not written within
+	// Limits.WriteTimeout. The transport reports it through
+	// NoteRejection on HTTP/1.1, and the handler on HTTP/2 and HTTP/3.
+	ReasonWriteTimeout = "write_timeout"
 )
 
 // RejectionReasons lists every reason of RejectionObserver, for metric
@@ -65,6 +73,7 @@ var RejectionReasons = []string{
 	ReasonJSONDepth, ReasonBodyTooLarge, ReasonCostTypes, ReasonConnections,
 	ReasonUpdateStreams, ReasonTIPSViews, ReasonTLSHandshake, ReasonPIDs,
 	ReasonEndpoints, ReasonANEProperties, ReasonSubstreams, ReasonBodyTimeout,
+	ReasonHeaderTimeout, ReasonWriteTimeout,
 }
 
 // NoteRejection counts and logs, rate-limited, a rejection made outside

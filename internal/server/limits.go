@@ -1,11 +1,13 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -137,10 +139,60 @@ func longLived(res string) bool { return res == netdef.TypeUpdateStream }
 // setWriteDeadline bounds the time to write the response of r, so that
 // a client that reads slowly cannot hold the connection or, on HTTP/2
 // and HTTP/3, the request's stream. quic-go's http3 ResponseWriter sets
-// the deadline on the stream. The error of a ResponseWriter without
-// deadlines is ignored.
-func (h *Handler) setWriteDeadline(w http.ResponseWriter) {
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(h.limits.WriteTimeout))
+// the deadline on the stream. A ResponseWriter without deadlines is
+// returned as it is. On HTTP/2 and HTTP/3 it returns a writer that
+// counts a write timeout. On HTTP/1.1 the transport counts it, because
+// net/http writes the end of a response after the handler returns.
+func (h *Handler) setWriteDeadline(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	deadline := time.Now().Add(h.limits.WriteTimeout)
+	if err := http.NewResponseController(w).SetWriteDeadline(deadline); err != nil || r.ProtoMajor < 2 {
+		return w
+	}
+	return &deadlineWriter{ResponseWriter: w, h: h, deadline: deadline}
+}
+
+// deadlineWriter counts a response whose write failed at or after its
+// write deadline. HTTP/2 resets the stream at the deadline, so the
+// handler's write then fails with a stream error, not a timeout.
+//
+// NOTE: a response that fits in the server's write buffer is written
+// after the handler returns, so a timeout of its write is not counted.
+type deadlineWriter struct {
+	http.ResponseWriter
+	h        *Handler
+	deadline time.Time
+	reported bool
+}
+
+// Write writes to the response and counts a write timeout.
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.check(err)
+	return n, err
+}
+
+// FlushError flushes the response and counts a write timeout;
+// http.ResponseController.Flush calls it.
+func (w *deadlineWriter) FlushError() error {
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	w.check(err)
+	return err
+}
+
+// Flush implements http.Flusher.
+func (w *deadlineWriter) Flush() { _ = w.FlushError() }
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *deadlineWriter) check(err error) {
+	if err == nil || w.reported {
+		return
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(w.deadline) {
+		w.reported = true
+		w.h.limitLog.log(w.h.logger, ReasonWriteTimeout, "response stream reset: not written within the write timeout")
+	}
 }
 
 // clientRates holds a token bucket per client IP address.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,10 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
 	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/internal/alttest"
 	"github.com/goalto/goalto/internal/daemon"
 	"github.com/goalto/goalto/internal/metrics"
+	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/server"
 )
 
@@ -195,4 +200,93 @@ func postHalfBody(t *testing.T, addr, path, mediaType string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestHeaderTimeoutCounted opens HTTP/1.1 connections that send part of
+// a request line and stall. The server must close each one, count it
+// under header_timeout and log the burst once.
+func TestHeaderTimeoutCounted(t *testing.T) {
+	const burst = 3
+	logs := &logBuffer{}
+	reg := metrics.New()
+	cfg := daemon.Config{Metrics: reg, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	cfg.Transport.ReadHeaderTimeout = 100 * time.Millisecond
+	d := alttest.StartConfig(t, cfg)
+	s := &rejectionServer{d: d, reg: reg, logs: logs}
+
+	for i := range burst {
+		conn, err := net.Dial("tcp", d.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(conn, "POST /networkmap/filt"); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		// net/http may respond with 400 before it closes the connection.
+		if _, err := io.Copy(io.Discard, conn); err != nil {
+			t.Errorf("connection %d: %v, want the server to close it", i, err)
+		}
+		conn.Close()
+	}
+
+	if got := s.rejections(t, server.ReasonHeaderTimeout); got != burst {
+		t.Errorf("header_timeout rejections = %v, want %d", got, burst)
+	}
+	s.checkOneWarn(t, server.ReasonHeaderTimeout)
+}
+
+// TestHTTP2WriteTimeoutCounted requests the directory over cleartext
+// HTTP/2 with a flow-control window of zero, so that no byte of the
+// body can be sent. The write deadline must reset the stream, and the
+// handler count the write timeout.
+func TestHTTP2WriteTimeoutCounted(t *testing.T) {
+	s := startRejectionServer(t, server.Limits{WriteTimeout: 100 * time.Millisecond})
+	conn, err := net.Dial("tcp", s.d.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, http2.ClientPreface); err != nil {
+		t.Fatal(err)
+	}
+	fr := http2.NewFramer(conn, conn)
+	if err := fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0}); err != nil {
+		t.Fatal(err)
+	}
+	var block bytes.Buffer
+	enc := hpack.NewEncoder(&block)
+	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "alto"}, {":path", netdef.DefaultDirectory}} {
+		_ = enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndStream: true, EndHeaders: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	for reset := false; !reset; {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("reading frames before the stream reset: %v", err)
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				_ = fr.WriteSettingsAck()
+			}
+		case *http2.DataFrame:
+			t.Fatalf("DATA frame of %d bytes with a window of zero", len(f.Data()))
+		case *http2.RSTStreamFrame:
+			reset = f.StreamID == 1
+		}
+	}
+
+	// The handler's write returns after the server has sent RST_STREAM.
+	for i := 0; i < 5000 && s.rejections(t, server.ReasonWriteTimeout) < 1; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	if got := s.rejections(t, server.ReasonWriteTimeout); got != 1 {
+		t.Errorf("write_timeout rejections = %v, want 1", got)
+	}
+	s.checkOneWarn(t, server.ReasonWriteTimeout)
 }

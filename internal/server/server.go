@@ -226,7 +226,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !longLived(res.Type) {
-		h.setWriteDeadline(w)
+		w = h.setWriteDeadline(w, r)
 	}
 	if res.Accepts == "" {
 		h.serveGet(w, r, res)

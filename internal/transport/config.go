@@ -91,7 +91,9 @@ type Config struct {
 	// reason ReasonConnections, and for each failed TLS handshake over
 	// TCP, with the reason ReasonTLSHandshake. The handshake errors are
 	// then logged at level Debug only, so that OnReject can log them
-	// rate-limited.
+	// rate-limited. It is also called for each HTTP/1.1 connection
+	// closed by the header read timeout (ReasonHeaderTimeout) or by a
+	// response's write deadline (ReasonWriteTimeout).
 	OnReject func(reason string)
 	// LogClientAddresses keeps client IP addresses in the log lines of
 	// the HTTP servers, such as TLS handshake errors. By default they

@@ -16,6 +16,12 @@ var addrPattern = regexp.MustCompile(`\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\[[0-9A-F
 const (
 	ReasonConnections  = "connections"
 	ReasonTLSHandshake = "tls_handshake"
+	// ReasonHeaderTimeout is an HTTP/1.1 connection closed because a
+	// request's headers were not received within ReadHeaderTimeout.
+	ReasonHeaderTimeout = "header_timeout"
+	// ReasonWriteTimeout is an HTTP/1.1 connection closed because a
+	// response was not written by its write deadline.
+	ReasonWriteTimeout = "write_timeout"
 )
 
 // tlsHandshakePrefix starts net/http's log line of a failed TLS

@@ -204,6 +204,10 @@ func (s *Server) serveTCP() {
 	if s.conns != nil {
 		ln = &limitListener{Listener: ln, conns: s.conns, plain: s.certs == nil, onReject: s.cfg.OnReject}
 	}
+	if s.cfg.OnReject != nil {
+		ln = &timeoutListener{Listener: ln, tls: s.certs != nil, onReject: s.cfg.OnReject}
+		s.httpSrv.ConnState = markIdle
+	}
 	var err error
 	if s.certs != nil {
 		err = s.httpSrv.ServeTLS(ln, "", "")
