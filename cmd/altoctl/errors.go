@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,14 +56,27 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 	return exitFailure
 }
 
+// urlPattern matches a URL in a message up to white space, a quote or
+// an angle bracket, so that a password containing "/" or "@" stays in
+// the match.
+var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]*`)
+
+// redactURLs removes the user information from every URL in a message,
+// such as a command-line argument that cobra quotes in an error.
+func redactURLs(message string) string {
+	return urlPattern.ReplaceAllStringFunc(message, client.RedactURL)
+}
+
 // minRedactedLength is the length of the shortest secret that redact
 // replaces.
 const minRedactedLength = 4
 
-// redact replaces the passwords and tokens of this run in a message.
-// altoctl removes them from URLs before it sends a request, so this only
-// guards against a message that quotes them some other way.
+// redact removes the user information from the URLs in a message and
+// replaces the passwords and tokens of this run. altoctl removes them
+// from URLs before it sends a request, but a URL that it never parsed,
+// such as an extra argument, reaches an error message as given.
 func (a *app) redact(message string) string {
+	message = redactURLs(message)
 	for _, secret := range a.secrets {
 		// A secret shorter than minRedactedLength would also replace
 		// parts of ordinary words.

@@ -368,3 +368,52 @@ func TestClientCertificateHints(t *testing.T) {
 		})
 	}
 }
+
+// TestArgumentPasswordNotPrinted gives URLs with a password where
+// altoctl takes none, so that the password reaches only the usage error.
+func TestArgumentPasswordNotPrinted(t *testing.T) {
+	const password = "arg-secret-9"
+	mapURL := "https://alice:" + password + "@127.0.0.1:18443/networkmap"
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"ird argument", []string{"ird", mapURL}},
+		{"lint argument", []string{"lint", mapURL}},
+		{"quoted argument", []string{"ird", `"` + mapURL + `"`}},
+		{"password with slash", []string{"ird", "https://alice:" + password + "/x@127.0.0.1/networkmap"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runCLI(t, nil, tc.args...)
+			if res.code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr %q", res.code, exitUsage, res.stderr)
+			}
+			if !strings.Contains(res.stderr, "127.0.0.1") {
+				t.Errorf("stderr %q does not name the URL's host", res.stderr)
+			}
+			if strings.Contains(res.stdout+res.stderr, password) {
+				t.Errorf("output contains the password: stdout %q, stderr %q", res.stdout, res.stderr)
+			}
+		})
+	}
+}
+
+func TestRedactURLs(t *testing.T) {
+	tests := []struct {
+		name, message, want string
+	}{
+		{"no URL", "unknown flag --x", "unknown flag --x"},
+		{"URL without user", `GET https://127.0.0.1/directory: HTTP 404`, `GET https://127.0.0.1/directory: HTTP 404`},
+		{"quoted URL", `unknown command "https://a:pw@h/x" for "altoctl ird"`, `unknown command "https://h/x" for "altoctl ird"`},
+		{"two URLs", `diff http://a:pw@h/1 http://b:pw2@h/2`, `diff http://h/1 http://h/2`},
+		{"at sign in password", `"https://a:p@w@h/x"`, `"https://h/x"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := redactURLs(tc.message); got != tc.want {
+				t.Errorf("redactURLs(%q) = %q, want %q", tc.message, got, tc.want)
+			}
+		})
+	}
+}
