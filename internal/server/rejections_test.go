@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/netdef"
 	"github.com/goalto/goalto/internal/server"
+	"github.com/goalto/goalto/internal/testcert"
 )
 
 // logBuffer collects log output written from several goroutines.
@@ -282,6 +286,41 @@ func TestHTTP2WriteTimeoutCounted(t *testing.T) {
 	}
 
 	// The handler's write returns after the server has sent RST_STREAM.
+	for i := 0; i < 5000 && s.rejections(t, server.ReasonWriteTimeout) < 1; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	if got := s.rejections(t, server.ReasonWriteTimeout); got != 1 {
+		t.Errorf("write_timeout rejections = %v, want 1", got)
+	}
+	s.checkOneWarn(t, server.ReasonWriteTimeout)
+}
+
+// TestHTTP3WriteTimeoutCounted requests the directory over HTTP/3 with a
+// stream receive window of 512 bytes and reads none of the body, so that
+// the response cannot be written within the write timeout.
+func TestHTTP3WriteTimeoutCounted(t *testing.T) {
+	dir := t.TempDir()
+	cert := testcert.Write(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), "alto")
+	logs := &logBuffer{}
+	reg := metrics.New()
+	cfg := daemon.Config{Metrics: reg, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Limits: server.Limits{WriteTimeout: 100 * time.Millisecond}}
+	cfg.Transport.CertFile, cfg.Transport.KeyFile = cert.CertFile, cert.KeyFile
+	d := alttest.StartConfig(t, cfg)
+	s := &rejectionServer{d: d, reg: reg, logs: logs}
+	tr := &http3.Transport{TLSClientConfig: testcert.TLSConfig(cert.Pool()), DisableCompression: true,
+		QUICConfig: &quic.Config{InitialStreamReceiveWindow: 512, MaxStreamReceiveWindow: 512}}
+	defer tr.Close()
+
+	resp, err := (&http.Client{Transport: tr}).Get(d.IRDURL())
+	if err != nil {
+		t.Fatalf("GET over HTTP/3: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 3 || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %d, want HTTP/3 200", resp.Proto, resp.StatusCode)
+	}
+
 	for i := 0; i < 5000 && s.rejections(t, server.ReasonWriteTimeout) < 1; i++ {
 		time.Sleep(time.Millisecond)
 	}
