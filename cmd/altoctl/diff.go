@@ -84,11 +84,11 @@ func (a *app) action0(body func(ctx context.Context, args []string) error) func(
 
 // diffSources reads two maps of the same kind and compares them.
 func diffSources(ctx context.Context, hc *http.Client, oldSrc, newSrc string) ([]mapChange, error) {
-	oldBody, err := readSource(ctx, hc, oldSrc)
+	oldBody, err := readSource(ctx, hc, oldSrc, "argument OLD")
 	if err != nil {
 		return nil, err
 	}
-	newBody, err := readSource(ctx, hc, newSrc)
+	newBody, err := readSource(ctx, hc, newSrc, "argument NEW")
 	if err != nil {
 		return nil, err
 	}

@@ -92,6 +92,7 @@ func (a *app) describe(err error) string {
 	var altoErr *alto.Error
 	var urlErr *url.Error
 	var unreachable *unreachableError
+	var mapUnreachable *mapUnreachableError
 	var httpErr *client.HTTPError
 	switch {
 	case errors.As(err, &unreachable):
@@ -108,6 +109,8 @@ func (a *app) describe(err error) string {
 		return fmt.Sprintf("no response within %s (raise --timeout): %v", a.timeout, err)
 	case errors.Is(err, context.Canceled):
 		return fmt.Sprintf("interrupted: %v", err)
+	case errors.As(err, &mapUnreachable):
+		return err.Error()
 	case errors.As(err, &urlErr) && urlErr.Op != "parse":
 		return fmt.Sprintf("cannot reach the ALTO server (check --server): %v", err)
 	case errors.Is(err, client.ErrNotFound):

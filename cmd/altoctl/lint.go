@@ -91,7 +91,7 @@ func loadLintInput(ctx context.Context, c *client.Client, hc *http.Client, netSr
 		return loadLintInputFromServer(ctx, c)
 	}
 	in := &lintInput{netSource: client.RedactURL(netSrc)}
-	body, err := readSource(ctx, hc, netSrc)
+	body, err := readSource(ctx, hc, netSrc, "--network-map")
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func loadLintInput(ctx context.Context, c *client.Client, hc *http.Client, netSr
 		return nil, err
 	}
 	for _, src := range costSrcs {
-		body, err := readSource(ctx, hc, src)
+		body, err := readSource(ctx, hc, src, "--cost-map")
 		if err != nil {
 			return nil, err
 		}

@@ -509,3 +509,56 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestUnreachableMapURL(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	closed := "http://" + ln.Addr().String() + "/networkmap"
+	ln.Close()
+	networkMap := strings.TrimSuffix(alttest.Start(t, ""), "/directory") + "/networkmap"
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"lint network map", []string{"lint", "--network-map", closed}, "cannot reach the map URL of --network-map"},
+		{"lint cost map", []string{"lint", "--network-map", networkMap, "--cost-map", closed}, "cannot reach the map URL of --cost-map"},
+		{"diff old map", []string{"diff", closed, networkMap}, "cannot reach the map URL of argument OLD"},
+		{"diff new map", []string{"diff", networkMap, closed}, "cannot reach the map URL of argument NEW"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runCLI(t, nil, tc.args...)
+			if res.code != exitFailure {
+				t.Errorf("exit %d, want %d; stderr %q", res.code, exitFailure, res.stderr)
+			}
+			if !strings.Contains(res.stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", res.stderr, tc.want)
+			}
+			if strings.Contains(res.stderr, "--server") {
+				t.Errorf("stderr %q names --server, which gave no URL", res.stderr)
+			}
+		})
+	}
+}
+
+func TestMapNotFoundOneLine(t *testing.T) {
+	missing := strings.TrimSuffix(alttest.Start(t, ""), "/directory") + "/no-such-map"
+	for _, args := range [][]string{{"lint", "--network-map", missing}, {"diff", missing, missing}} {
+		t.Run(args[0], func(t *testing.T) {
+			res := runCLI(t, nil, args...)
+			if res.code != exitFailure {
+				t.Errorf("exit %d, want %d; stderr %q", res.code, exitFailure, res.stderr)
+			}
+			if !strings.Contains(res.stderr, "HTTP 404") {
+				t.Errorf("stderr %q lacks HTTP 404", res.stderr)
+			}
+			if strings.Count(res.stderr, "\n") != 1 || !strings.HasSuffix(res.stderr, "\n") {
+				t.Errorf("stderr %q, want one line", res.stderr)
+			}
+		})
+	}
+}

@@ -27,8 +27,9 @@ func isURL(src string) bool {
 // readSource reads a map from a file or, for an http or https URL, with
 // a GET request of hc that accepts network maps, cost maps and ALTO
 // errors. User information in the URL is sent as Basic credentials and
-// left out of error messages.
-func readSource(ctx context.Context, hc *http.Client, src string) ([]byte, error) {
+// left out of error messages. origin names the flag or argument that
+// gave src, such as "--network-map", for the error of an unreachable URL.
+func readSource(ctx context.Context, hc *http.Client, src, origin string) ([]byte, error) {
 	if !isURL(src) {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -54,7 +55,7 @@ func readSource(ctx context.Context, hc *http.Client, src string) ([]byte, error
 	req.Header.Set("Accept", strings.Join([]string{alto.MediaTypeNetworkMap, alto.MediaTypeCostMap, alto.MediaTypeError}, ","))
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching map: %w", err)
+		return nil, &mapUnreachableError{origin: origin, err: err}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxMapBytes))
@@ -62,10 +63,42 @@ func readSource(ctx context.Context, hc *http.Client, src string) ([]byte, error
 		return nil, fmt.Errorf("fetching map %s: %w", label, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching map %s: HTTP %d: %.200s", label, resp.StatusCode, body)
+		return nil, fmt.Errorf("fetching map %s: HTTP %d: %s", label, resp.StatusCode, bodyExcerpt(body))
 	}
 	return body, nil
 }
+
+// maxExcerptBytes is the number of body bytes that an error message
+// quotes.
+const maxExcerptBytes = 200
+
+// bodyExcerpt returns the start of a response body as one line, with
+// each run of white space replaced by one space.
+func bodyExcerpt(body []byte) string {
+	cut := len(body) > maxExcerptBytes
+	if cut {
+		body = body[:maxExcerptBytes]
+	}
+	text := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "\uFFFD")), " ")
+	if cut {
+		text += "..."
+	}
+	return text
+}
+
+// mapUnreachableError is a map URL of lint or diff that got no response.
+// Its message names the flag or argument of the URL, so describe adds
+// no hint about --server to it.
+type mapUnreachableError struct {
+	origin string // such as "--network-map" or "argument OLD"
+	err    error
+}
+
+func (e *mapUnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach the map URL of %s (check the URL): %v", e.origin, e.err)
+}
+
+func (e *mapUnreachableError) Unwrap() error { return e.err }
 
 // mapKind returns "network-map" or "cost-map" for an encoded map, by its
 // data member (RFC 7285, Sections 11.2.1.6 and 11.2.3.6).
