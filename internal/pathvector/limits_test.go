@@ -160,3 +160,28 @@ func TestResourceMaxCostTypesCounted(t *testing.T) {
 		t.Errorf("cost_types rejections = %d, want 1", got)
 	}
 }
+
+// TestPairLimitCounted sends an endpoint cost request of 1,000 sources
+// and 101 destinations, 101,000 pairs, over DefaultMaxPairs. It must be
+// rejected and counted under pairs.
+func TestPairLimitCounted(t *testing.T) {
+	d := alttest.StartConfig(t, daemon.Config{Definition: "testdata/rfc9275/merge.yaml",
+		Services: []daemon.Registrar{pathvector.Register}})
+	base := strings.TrimSuffix(d.IRDURL(), netdef.DefaultDirectory)
+	list := func(n int, prefix string) string {
+		addrs := make([]string, n)
+		for i := range addrs {
+			addrs[i] = fmt.Sprintf(`"ipv4:%s.%d.%d"`, prefix, i/256, i%256)
+		}
+		return "[" + strings.Join(addrs, ",") + "]"
+	}
+	body := `{"cost-type":{"cost-mode":"array","cost-metric":"ane-path"},"endpoints":{"srcs":` + list(1000, "10.0") + `,"dsts":` + list(101, "10.1") + `}}`
+
+	field, value := errorMeta(t, post(t, base+"/ecs/pv", alto.MediaTypeEndpointCostParams, body))
+	if field != "" || value != "101000" {
+		t.Errorf("error on %q with value %q, want no field with value 101000", field, value)
+	}
+	if got := d.Handler().Rejections()[server.ReasonPairs]; got != 1 {
+		t.Errorf("pairs rejections = %d, want 1", got)
+	}
+}

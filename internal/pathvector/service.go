@@ -204,6 +204,9 @@ func (s *Service) decode(r *http.Request, snap *snapshot.Snapshot, res *snapshot
 		}
 	}
 	if n := len(req.srcs) * len(req.dsts); n > s.cfg.MaxPairs {
+		if s.handler != nil {
+			s.handler.NoteRejection(server.ReasonPairs, "request rejected: more source and destination pairs than the server accepts")
+		}
 		return nil, alto.NewInvalidValue("", strconv.Itoa(n), fmt.Sprintf("the request has %d source and destination pairs; this server accepts at most %d", n, s.cfg.MaxPairs))
 	}
 	return req, nil

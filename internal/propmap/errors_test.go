@@ -152,6 +152,10 @@ func TestEntityLimits(t *testing.T) {
 		if e.Code != alto.ErrInvalidFieldValue || e.Field != "entities" || e.Value != "ipv4:192.0.2.0/26" {
 			t.Errorf("error %s field %q value %q, want E_INVALID_FIELD_VALUE entities ipv4:192.0.2.0/26", e.Code, e.Field, e.Value)
 		}
+
+		if got := d.Handler().Rejections()[server.ReasonEndpoints]; got != 3 {
+			t.Errorf("endpoints rejections = %d, want 3: two requests over the entity limit and this one", got)
+		}
 	})
 	t.Run("empty list not counted", func(t *testing.T) {
 		pm := s.propertyMap(t, iacs, `{"entities":[],"properties":[".state"]}`)

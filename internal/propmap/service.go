@@ -109,10 +109,14 @@ func (s *Service) ServeALTO(w http.ResponseWriter, r *http.Request, snap *snapsh
 	server.WriteBody(w, r, alto.MediaTypePropMap, out)
 }
 
-// writeError writes an ALTO error response, and counts a list over a
+// writeError writes an ALTO error response, and counts a request over a
 // limit among the handler's rejections.
 func (s *Service) writeError(w http.ResponseWriter, err error) {
-	if s.handler != nil {
+	switch {
+	case s.handler == nil:
+	case entity.IsPrefixLimit(err):
+		s.handler.NoteRejection(server.ReasonEndpoints, "request rejected: the requested prefixes contain more prefixes with values than the server accepts")
+	default:
 		s.handler.NoteListLimit(err)
 	}
 	server.WriteError(w, err)

@@ -44,11 +44,16 @@ const (
 	// ReasonPIDs is a PID list over Limits.MaxPIDs.
 	ReasonPIDs = "pids"
 	// ReasonEndpoints is an endpoint list over Limits.MaxEndpoints, or
-	// an entities list of a property map request over its limit.
+	// a property map request with more entities, or more prefixes with
+	// values inside its prefixes, than its limits.
 	ReasonEndpoints = "endpoints"
 	// ReasonANEProperties is an ane-property-names list of a path
 	// vector request over its limit.
 	ReasonANEProperties = "ane_properties"
+	// ReasonPairs is reported by the path vector service through
+	// NoteRejection, for a request with more source and destination
+	// pairs than its limit.
+	ReasonPairs = "pairs"
 	// ReasonSubstreams is reported by the update stream service
 	// through NoteRejection, for a request that would make a stream
 	// exceed its limit on substreams.
@@ -73,7 +78,7 @@ var RejectionReasons = []string{
 	ReasonJSONDepth, ReasonBodyTooLarge, ReasonCostTypes, ReasonConnections,
 	ReasonUpdateStreams, ReasonTIPSViews, ReasonTLSHandshake, ReasonPIDs,
 	ReasonEndpoints, ReasonANEProperties, ReasonSubstreams, ReasonBodyTimeout,
-	ReasonHeaderTimeout, ReasonWriteTimeout,
+	ReasonHeaderTimeout, ReasonWriteTimeout, ReasonPairs,
 }
 
 // NoteRejection counts and logs, rate-limited, a rejection made outside

@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -280,8 +281,8 @@ func (q *filterQuery) addPrefixEntity(d *domain, id string, p netip.Prefix) erro
 	lo, hi := t.inside(p)
 	q.visited += hi - lo
 	if q.visited > q.lim.MaxExpandedPrefixes {
-		return &alto.Error{Code: alto.ErrInvalidFieldValue, Field: "entities", Value: id,
-			Message: fmt.Sprintf("the prefixes of this request hold more than %d prefixes with values; request longer prefixes, or GET the full property map", q.lim.MaxExpandedPrefixes)}
+		return prefixLimitError{&alto.Error{Code: alto.ErrInvalidFieldValue, Field: "entities", Value: id,
+			Message: fmt.Sprintf("the prefixes of this request hold more than %d prefixes with values; request longer prefixes, or GET the full property map", q.lim.MaxExpandedPrefixes)}}
 	}
 	if q.idsOnly {
 		if t.hasValue(root, want) || t.anyValue(lo, hi, want) {
@@ -374,4 +375,19 @@ func (d *domain) hasValue(id string) bool {
 		}
 	}
 	return false
+}
+
+// prefixLimitError is the ALTO error of a request over
+// Limits.MaxExpandedPrefixes.
+type prefixLimitError struct{ err *alto.Error }
+
+func (e prefixLimitError) Error() string { return e.err.Error() }
+
+func (e prefixLimitError) Unwrap() error { return e.err }
+
+// IsPrefixLimit reports whether err rejects a request whose prefixes
+// contain more than Limits.MaxExpandedPrefixes prefixes with values.
+func IsPrefixLimit(err error) bool {
+	var e prefixLimitError
+	return errors.As(err, &e)
 }
