@@ -24,7 +24,7 @@ func addLimitFlags(fs *flag.FlagSet, cfg *daemon.Config) *limitFlags {
 	fs.IntVar(&l.MaxJSONDepth, "max-json-depth", server.DefaultMaxJSONDepth, "deepest nesting of JSON arrays and objects in a request body")
 	fs.IntVar(&l.MaxCostTypes, "max-cost-types", server.DefaultMaxCostTypes, "most cost types in the multi-cost-types or testable-cost-types of one request")
 	fs.IntVar(&l.MaxConstraints, "max-constraints", server.DefaultMaxConstraints, "most cost constraints in one request")
-	fs.DurationVar(&cfg.Transport.ReadHeaderTimeout, "read-header-timeout", transport.DefaultReadHeaderTimeout, "time allowed to read the headers of a request")
+	fs.DurationVar(&cfg.Transport.ReadHeaderTimeout, "read-header-timeout", transport.DefaultReadHeaderTimeout, "time allowed to read the headers of an HTTP/1.1 request")
 	fs.DurationVar(&l.BodyReadTimeout, "body-read-timeout", server.DefaultBodyReadTimeout, "time allowed to read the body of a request")
 	fs.DurationVar(&l.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time allowed to write a response, except update streams")
 	fs.IntVar(&l.MaxInFlight, "max-in-flight", server.DefaultMaxInFlight(), "maximum number of POST requests computed at once, each from the end of its body to its computed response; the excess gets 503 at once (negative disables)")

@@ -27,7 +27,7 @@ func (r *Registry) RejectionObserver() server.RejectionObserver {
 	}
 	c := rejectionCounter{prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "server", Name: "rejected_requests_total",
-		Help: "Requests and connections rejected by a limit or an access check, by reason: " + strings.Join(server.RejectionReasons, ", ") + ".",
+		Help: "Requests and connections rejected by a limit, a timeout or an access check, by reason: " + strings.Join(server.RejectionReasons, ", ") + ".",
 	}, []string{"reason"})}
 	if prev, loaded := rejectionsOnce.LoadOrStore(r, c); loaded {
 		return prev.(rejectionCounter)
