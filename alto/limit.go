@@ -11,13 +11,15 @@ import (
 )
 
 // NewTooMany returns the E_INVALID_FIELD_VALUE error for a list of n
-// entries where the server accepts at most limit (RFC 7285, Section 8.5.2).
+// distinct entries where the server accepts at most limit (RFC 7285,
+// Section 8.5.2). Entries are distinct strings, so n must count a
+// repeated string once.
 func NewTooMany(field string, n, limit int) *Error {
 	return &Error{
 		Code:      ErrInvalidFieldValue,
 		Field:     field,
 		Value:     strconv.Itoa(n),
-		Message:   fmt.Sprintf("the list has %d entries; this server accepts at most %d", n, limit),
+		Message:   fmt.Sprintf("the list has %d distinct entries; this server accepts at most %d", n, limit),
 		listLimit: true,
 	}
 }

@@ -126,3 +126,29 @@ func TestEndpointLimitBeforeDecoding(t *testing.T) {
 		})
 	}
 }
+
+// TestListLimitCountsDistinct checks that the PID and endpoint limits
+// count each distinct string once and say so, and that two spellings
+// of one IPv6 address count twice.
+func TestListLimitCountsDistinct(t *testing.T) {
+	h := newHTTPHarnessConfig(t, daemon.Config{Limits: server.Limits{MaxEndpoints: 3, MaxPIDs: 2}})
+	ct := `"cost-type":{"cost-mode":"numerical","cost-metric":"routingcost"}`
+	srcs := `["ipv6:2001:db8::1","ipv6:2001:DB8:0::1","ipv4:192.0.2.1","ipv4:192.0.2.1","ipv4:192.0.2.2","ipv4:192.0.2.2"]`
+	tests := []struct {
+		name, path, body, field, value, message string
+	}{
+		{"endpoints", "/endpointcost/lookup", `{` + ct + `,"endpoints":{"srcs":` + srcs + `,"dsts":["ipv4:192.0.2.1"]}}`,
+			"endpoints/srcs", "4", "the list has 4 distinct entries; this server accepts at most 3"},
+		{"pids", "/networkmap/filtered", `{"pids":["a","b","c","a","b","c"]}`,
+			"pids", "3", "the list has 3 distinct entries; this server accepts at most 2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := h.postError(tc.path, tc.body)
+			checkALTOError(t, e, alto.ErrInvalidFieldValue, tc.field, tc.value)
+			if e.Message != tc.message {
+				t.Errorf("message %q, want %q", e.Message, tc.message)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package entity
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -277,5 +278,23 @@ func checkValues(t *testing.T, what string, entries []prefixEntry, tree *Tree, a
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("%s gives %s the values %v, the tree %v", what, a, got, want)
+	}
+}
+
+func TestFilterEntityLimitCountsDistinct(t *testing.T) {
+	props := []PropertyConfig{{Name: ".a", Key: "a"}}
+	m := NewMap(MapConfig{Tree: randomTree(rand.New(rand.NewPCG(1, 7))), Domains: []DomainConfig{{Name: "ipv4", Type: alto.DomainTypeIPv4, Properties: props}}})
+	lim := Limits{MaxEntities: 2, MaxExpandedPrefixes: 1000}
+	repeated := []string{"ipv4:10.0.0.1", "ipv4:10.0.0.2", "ipv4:10.0.0.1", "ipv4:10.0.0.2"}
+	if _, err := m.Filter(&alto.PropertyMapParams{Entities: repeated, Properties: []string{}}, lim); err != nil {
+		t.Errorf("2 distinct entities of 4 with limit 2: %v", err)
+	}
+	_, err := m.Filter(&alto.PropertyMapParams{Entities: append(repeated, "ipv4:10.0.0.3"), Properties: []string{}}, lim)
+	var e *alto.Error
+	if !errors.As(err, &e) || e.Value != "3" {
+		t.Fatalf("3 distinct entities of 5 with limit 2: error %v, want an ALTO error with value 3", err)
+	}
+	if want := "the list has 3 distinct entries; this server accepts at most 2"; e.Message != want {
+		t.Errorf("message %q, want %q", e.Message, want)
 	}
 }

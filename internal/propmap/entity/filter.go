@@ -44,8 +44,8 @@ type filterQuery struct {
 // 9240, Section 8. An invalid request gives an *alto.Error of RFC 7285,
 // Section 8.5.2.
 func (m *Map) Filter(req *alto.PropertyMapParams, lim Limits) ([]byte, error) {
-	if len(req.Entities) > lim.MaxEntities {
-		return nil, alto.NewTooMany("entities", len(req.Entities), lim.MaxEntities)
+	if n := countDistinct(req.Entities); n > lim.MaxEntities {
+		return nil, alto.NewTooMany("entities", n, lim.MaxEntities)
 	}
 	q := &filterQuery{m: m, lim: lim, out: newOutput(len(req.Entities)), needs: map[string]bool{}}
 	if err := q.selectProperties(req.Properties); err != nil {
@@ -390,4 +390,14 @@ func (e prefixLimitError) Unwrap() error { return e.err }
 func IsPrefixLimit(err error) bool {
 	var e prefixLimitError
 	return errors.As(err, &e)
+}
+
+// countDistinct returns the number of distinct strings in list, the
+// count that the entity limit applies to.
+func countDistinct(list []string) int {
+	seen := make(map[string]struct{}, len(list))
+	for _, s := range list {
+		seen[s] = struct{}{}
+	}
+	return len(seen)
 }
