@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/goalto/goalto/internal/access"
@@ -108,7 +107,7 @@ func (s *Snapshot) encodeRoleDirectories(def *netdef.Definition, dirs []netdef.R
 			}
 			body, err := s.encodeDirectoryFor(def, d.ID, visible)
 			if err != nil {
-				return fmt.Errorf("%w (for clients with roles [%s])", err, key)
+				return err
 			}
 			res, err := newGetResource(d, s.byPath[d.Path].MediaType, body)
 			if err != nil {

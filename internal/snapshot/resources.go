@@ -273,8 +273,7 @@ func (s *Snapshot) encodeDirectoryFor(def *netdef.Definition, id string, visible
 		}
 		for _, u := range entry.Uses {
 			if !visible(u) {
-				return nil, def.FieldError(resourceField(def, r.ID, "accepted-roles"),
-					fmt.Errorf("resource %q uses %q, which these clients may not read: give %q the accepted roles of %q or more", r.ID, u, u, r.ID))
+				return nil, def.FieldError(resourceField(def, r.ID, "accepted-roles"), s.hiddenUseError(r, u))
 			}
 		}
 		dir.Resources[r.ID] = entry
@@ -287,6 +286,21 @@ func (s *Snapshot) encodeDirectoryFor(def *netdef.Definition, id string, visible
 		return nil, err
 	}
 	return append(body, '\n'), nil
+}
+
+// hiddenUseError returns the error for a resource r that uses the
+// resource named used, which some clients of r may not read. The
+// message names the change to the definition that fixes it.
+func (s *Snapshot) hiddenUseError(r *Resource, used string) error {
+	var usedRoles []string
+	if u := s.resource(used); u != nil {
+		usedRoles = u.AcceptedRoles
+	}
+	only := fmt.Sprintf("it uses %s, which only roles [%s] may read", used, strings.Join(usedRoles, ", "))
+	if len(r.AcceptedRoles) == 0 {
+		return fmt.Errorf("without accepted-roles, %s is public, but %s; give %s accepted-roles or make %s public", r.ID, only, r.ID, used)
+	}
+	return fmt.Errorf("%s accepts roles [%s], but %s; give %s the accepted-roles of %s or more", r.ID, strings.Join(r.AcceptedRoles, ", "), only, used, r.ID)
 }
 
 // defaultNetworkMapFor returns the default-alto-network-map of a root
