@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/goalto/goalto/alto"
 	"github.com/goalto/goalto/client"
 	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/alttest"
@@ -57,6 +58,7 @@ access:
 resources:
   - {id: test-network-map, type: network-map, path: /networkmap}
   - {id: num-routing-map, type: cost-map, path: /costmap/num, cost-types: [num-routing], accepted-roles: [internal]}
+  - {id: internal-filtered-map, type: filtered-network-map, path: /networkmap/filtered, accepted-roles: [internal]}
 `
 	topology := "nodes:\n  - {id: a, prefixes: [192.0.2.0/25]}\n  - {id: b, prefixes: [192.0.2.128/25]}\nlinks:\n  - {from: a, to: b, metric: 10}\n"
 	path := filepath.Join(dir, "network.yaml")
@@ -139,11 +141,20 @@ func TestDigestClientRemovedByReload(t *testing.T) {
 	if _, err := c.Get(ctx, r); err != nil {
 		t.Fatalf("GET before the reload: %v", err)
 	}
+	filtered, err := c.Resource(ctx, "internal-filtered-map")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	writeDigestDefinition(t, dir, false, true)
 	if err := d.Reload(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Get(ctx, r)
+	wantUnauthorizedWithoutDigest(t, err, "credentials")
+
+	// A POST request goes through the same Digest transport, which
+	// buffers its body to send it twice.
+	_, err = c.Post(ctx, filtered, &alto.NetworkMapFilter{PIDs: []string{"a"}})
 	wantUnauthorizedWithoutDigest(t, err, "credentials")
 }
