@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/goalto/goalto/client"
+	"github.com/goalto/goalto/internal/access"
 	"github.com/goalto/goalto/internal/alttest"
 	"github.com/goalto/goalto/internal/daemon"
 )
@@ -420,5 +423,66 @@ func TestUpdateLine(t *testing.T) {
 				t.Errorf("updateLine =\n%q, want\n%q", got, tt.want)
 			}
 		})
+	}
+}
+
+// watchAccessDefinition is watchDefinition with the cost map and the
+// update stream restricted to the role internal. Its parameter lists
+// the Digest client line and the members of the role.
+const watchAccessDefinition = `network-map:
+  resource-id: test-network-map
+topology: topology.yaml
+cost-types:
+  num-routing: {cost-mode: numerical, cost-metric: routingcost}
+access:
+  allow-plain-http: true
+  auth-clients:
+    - {client-id: alice, method: basic, password-hash: "%s"}
+%s  roles:
+    - {role-name: internal, clients: [%s]}
+resources:
+  - {id: test-network-map, type: network-map, path: /networkmap}
+  - {id: routing-cost-map, type: cost-map, path: /costmap/routing, cost-types: [num-routing], accepted-roles: [internal]}
+  - {id: update-stream, type: update-stream, path: /updates/stream, accepted-roles: [internal]}
+`
+
+// TestWatchDigestClientRemoved removes the Digest client of a running
+// watch. The server ends its stream, and the reconnection gets a 401
+// without a Digest challenge, which watch must report as such.
+func TestWatchDigestClientRemoved(t *testing.T) {
+	const password = "digest-watch-pw"
+	ha1, err := access.HA1("SHA-256", "dave", access.DefaultRealm, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte("alice-pw-1"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	daveLine := fmt.Sprintf("    - {client-id: dave, method: digest, ha1-sha256: %q}\n", ha1)
+
+	s := &watchServer{dir: t.TempDir()}
+	s.write(t, "topology.yaml", watchTopology{metric01: 10}.yaml())
+	s.write(t, "network.yaml", fmt.Sprintf(watchAccessDefinition, hash, daveLine, "alice, dave"))
+	s.d = alttest.StartConfig(t, daemon.Config{Definition: filepath.Join(s.dir, "network.yaml")})
+	passwordFile := filepath.Join(s.dir, "dave.pw")
+	s.write(t, "dave.pw", password+"\n")
+
+	w := startWatch(t, s.d.IRDURL(), "--user", "dave", "--auth", "digest", "--password-file", passwordFile, "routing-cost-map")
+	w.nextUpdate(t)
+
+	s.write(t, "network.yaml", fmt.Sprintf(watchAccessDefinition, hash, "", "alice"))
+	if err := s.d.Reload(); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if code := w.wait(t); code != exitFailure {
+		t.Fatalf("exit status %d, want %d; stderr %q", code, exitFailure, w.stderr.String())
+	}
+	stderr := w.stderr.String()
+	if !strings.Contains(stderr, "sent no Digest challenge") {
+		t.Errorf("stderr %q lacks the missing Digest challenge", stderr)
+	}
+	if strings.Contains(stderr, "read response") {
+		t.Errorf("stderr %q reports a read failure instead of the 401 response", stderr)
 	}
 }
