@@ -303,22 +303,7 @@ func TestAccessRejectsLeakyDefinitions(t *testing.T) {
 // reason.
 func (s *accessServer) rejections(t *testing.T, reason string) float64 {
 	t.Helper()
-	families, err := s.reg.Gatherer().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "alto_server_rejected_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if m.GetLabel()[0].GetValue() == reason {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	t.Fatalf("no alto_server_rejected_requests_total series with reason %q", reason)
-	return 0
+	return alttest.Rejections(t, s.reg.Gatherer(), reason)
 }
 
 func TestAccessRejectionsCounted(t *testing.T) {

@@ -1,12 +1,10 @@
 package daemon_test
 
 import (
-	"bytes"
 	"crypto/tls"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,35 +13,6 @@ import (
 	"github.com/goalto/goalto/internal/metrics"
 	"github.com/goalto/goalto/internal/testcert"
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the lines written so far that contain every one of subs.
-func (b *syncBuffer) lines(subs ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for _, line := range strings.Split(b.buf.String(), "\n") {
-		all := line != ""
-		for _, s := range subs {
-			all = all && strings.Contains(line, s)
-		}
-		if all {
-			out = append(out, line)
-		}
-	}
-	return out
-}
 
 // TestTLSHandshakeFailuresRateLimited makes TLS 1.2 handshakes, which the
 // default minimum of TLS 1.3 rejects. Each one must be counted under
@@ -63,7 +32,7 @@ func TestTLSHandshakeFailuresRateLimited(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			cert := testcert.Write(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), "alto")
-			logs := &syncBuffer{}
+			logs := &alttest.LogBuffer{}
 			reg := metrics.New()
 			cfg := daemon.Config{
 				Metrics: reg,
@@ -89,17 +58,17 @@ func TestTLSHandshakeFailuresRateLimited(t *testing.T) {
 			if got := s.rejections(t, "tls_handshake"); got != attempts {
 				t.Errorf("tls_handshake = %v, want %d", got, attempts)
 			}
-			if warn := logs.lines("level=WARN", "handshake"); len(warn) == 0 || len(warn) > 2 {
+			if warn := logs.Lines("level=WARN", "handshake"); len(warn) == 0 || len(warn) > 2 {
 				t.Errorf("%d Warn lines about handshakes, want 1 or 2 (one per 10 s):\n%s", len(warn), strings.Join(warn, "\n"))
 			}
-			if got := logs.lines("level=WARN", "127.0.0.1"); len(got) > 0 {
+			if got := logs.Lines("level=WARN", "127.0.0.1"); len(got) > 0 {
 				t.Errorf("Warn lines name the client address:\n%s", strings.Join(got, "\n"))
 			}
-			debug := logs.lines("level=DEBUG", "TLS handshake error")
+			debug := logs.Lines("level=DEBUG", "TLS handshake error")
 			if len(debug) != attempts {
 				t.Errorf("%d Debug lines of handshake errors, want %d", len(debug), attempts)
 			}
-			withAddr := logs.lines("level=DEBUG", "TLS handshake error", "127.0.0.1")
+			withAddr := logs.Lines("level=DEBUG", "TLS handshake error", "127.0.0.1")
 			if tc.keepAddrs && len(withAddr) != len(debug) {
 				t.Errorf("%d of %d Debug lines name the client address, want all", len(withAddr), len(debug))
 			}

@@ -119,7 +119,6 @@ type parser struct {
 	offset int
 }
 
-
 func (p *parser) yamlDocument(data []byte) ([]Step, error) {
 	root, err := p.decode(data)
 	if err != nil {

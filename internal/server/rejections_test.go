@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,47 +27,18 @@ import (
 	"github.com/goalto/goalto/internal/testcert"
 )
 
-// logBuffer collects log output written from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the lines written so far that contain every one of subs.
-func (b *logBuffer) lines(subs ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for line := range strings.SplitSeq(b.buf.String(), "\n") {
-		all := line != ""
-		for _, s := range subs {
-			all = all && strings.Contains(line, s)
-		}
-		if all {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // rejectionServer is a server with a metrics registry and a log that the
 // test reads.
 type rejectionServer struct {
 	d    *daemon.Daemon
 	reg  *metrics.Registry
-	logs *logBuffer
+	logs *alttest.LogBuffer
 	h    *httpHarness
 }
 
 func startRejectionServer(t *testing.T, limits server.Limits) *rejectionServer {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &alttest.LogBuffer{}
 	reg := metrics.New()
 	d := alttest.StartConfig(t, daemon.Config{Limits: limits, Metrics: reg,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
@@ -78,32 +48,17 @@ func startRejectionServer(t *testing.T, limits server.Limits) *rejectionServer {
 // rejections returns alto_server_rejected_requests_total for reason.
 func (s *rejectionServer) rejections(t *testing.T, reason string) float64 {
 	t.Helper()
-	families, err := s.reg.Gatherer().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "alto_server_rejected_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if m.GetLabel()[0].GetValue() == reason {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	t.Fatalf("no alto_server_rejected_requests_total series with reason %q", reason)
-	return 0
+	return alttest.Rejections(t, s.reg.Gatherer(), reason)
 }
 
 // checkOneWarn checks that a burst of rejections gave one Warn line with
 // reason and no client address.
 func (s *rejectionServer) checkOneWarn(t *testing.T, reason string) {
 	t.Helper()
-	if warn := s.logs.lines("level=WARN", "reason="+reason); len(warn) != 1 {
+	if warn := s.logs.Lines("level=WARN", "reason="+reason); len(warn) != 1 {
 		t.Errorf("%d Warn lines with reason %s, want 1:\n%s", len(warn), reason, strings.Join(warn, "\n"))
 	}
-	if got := s.logs.lines("level=WARN", "127.0.0.1"); len(got) > 0 {
+	if got := s.logs.Lines("level=WARN", "127.0.0.1"); len(got) > 0 {
 		t.Errorf("Warn lines name the client address:\n%s", strings.Join(got, "\n"))
 	}
 }
@@ -211,7 +166,7 @@ func postHalfBody(t *testing.T, addr, path, mediaType string) int {
 // under header_timeout and log the burst once.
 func TestHeaderTimeoutCounted(t *testing.T) {
 	const burst = 3
-	logs := &logBuffer{}
+	logs := &alttest.LogBuffer{}
 	reg := metrics.New()
 	cfg := daemon.Config{Metrics: reg, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	cfg.Transport.ReadHeaderTimeout = 100 * time.Millisecond
@@ -301,7 +256,7 @@ func TestHTTP2WriteTimeoutCounted(t *testing.T) {
 func TestHTTP3WriteTimeoutCounted(t *testing.T) {
 	dir := t.TempDir()
 	cert := testcert.Write(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), "alto")
-	logs := &logBuffer{}
+	logs := &alttest.LogBuffer{}
 	reg := metrics.New()
 	cfg := daemon.Config{Metrics: reg, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		Limits: server.Limits{WriteTimeout: 100 * time.Millisecond}}
