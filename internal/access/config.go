@@ -81,12 +81,12 @@ type DigestConfig struct {
 	// and Digest. This field is kept so that older files keep working,
 	// and it does not extend to Basic or bearer, which it never covered.
 	AllowPlainHTTP bool `yaml:"allow-plain-http"`
-	// Userhash asks clients to send H(username ":" realm) in place of
-	// the user name (RFC 7616, Section 3.4.4).
+	// Userhash requests that clients send H(username ":" realm) in place
+	// of the user name (RFC 7616, Section 3.4.4).
 	Userhash bool `yaml:"userhash"`
 	// Algorithms lists the algorithms to challenge with, "SHA-256" and
-	// "MD5", most preferred first (RFC 7616, Section 3.7). Clients answer
-	// the first challenge they support. Empty means SHA-256, then MD5 when
+	// "MD5", most preferred first (RFC 7616, Section 3.7). Clients respond
+	// to the first challenge they support. Empty means SHA-256, then MD5 when
 	// some client has an MD5 HA1.
 	Algorithms []string `yaml:"algorithms"`
 }
@@ -121,8 +121,8 @@ type Client struct {
 	// SHA-256(client-id ":" realm ":" password) (RFC 7616, Section 3.4.2).
 	HA1SHA256 string `yaml:"ha1-sha256"`
 	// HA1MD5 is the HA1 of a digest client for the MD5 algorithm, 32
-	// lowercase hexadecimal digits. Without it the client cannot answer
-	// an MD5 challenge, and when no client has one, altod sends no MD5
+	// lowercase hexadecimal digits. Without it the client cannot respond
+	// to an MD5 challenge, and when no client has one, altod sends no MD5
 	// challenge.
 	HA1MD5 string `yaml:"ha1-md5"`
 }

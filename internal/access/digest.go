@@ -293,8 +293,8 @@ func (p *Policy) checkDigestResponse(r *http.Request, a *digestAlgorithm, c dige
 // names the request target of r (RFC 7616, Section 3.4.6). Either may be
 // in absolute form, as a request through a proxy is.
 //
-// NOTE: RFC 7616 asks for 400 Bad Request on a mismatch; altod answers
-// 401 with a new challenge, like any other invalid credentials.
+// NOTE: RFC 7616 calls for 400 Bad Request on a mismatch, but altod
+// responds with 401 and a new challenge, as for any invalid credentials.
 func sameRequestURI(uri string, r *http.Request) bool {
 	target := r.RequestURI
 	if target == "" {

@@ -25,10 +25,10 @@ const (
 // stays under about 12 MB.
 const maxTrackedNonces = 65536
 
-// ncWindow is the width of the window of nonce-count values accepted
-// out of order, so that concurrent requests that share a nonce may
-// arrive in any order, even when a loaded client sends one of them many
-// requests after the others. It is a multiple of 64.
+// ncWindow is the number of nonce-count values accepted out of order.
+// Concurrent requests that share a nonce may arrive in any order, and a
+// loaded client may send one of them many requests after the others.
+// It is a multiple of 64.
 const ncWindow = 256
 
 // nonces mints and checks the Digest nonces of the process. Nonces are
@@ -50,7 +50,7 @@ type nonceStore struct {
 	seen map[seenKey]*ncState
 	// floor is the latest issue time of a nonce evicted while still
 	// valid. A nonce issued at or before it that is not in seen may have
-	// been used already, so it is answered as stale.
+	// been used already, so it is treated as stale.
 	floor int64
 }
 
@@ -60,10 +60,9 @@ type seenKey struct {
 	user  string
 }
 
-// ncState is the replay window of one nonce and user: max is the
-// highest nonce count accepted, and the bit of count n in used, at n
-// modulo ncWindow, is set when n was accepted, for n within ncWindow of
-// max.
+// ncState is the replay window of one nonce and user. max is the
+// highest nonce count accepted. For a count n within ncWindow of max,
+// bit n modulo ncWindow of used is set when n was accepted.
 type ncState struct {
 	issued  int64 // Unix nanoseconds
 	expires int64 // Unix nanoseconds

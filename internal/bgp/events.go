@@ -190,10 +190,10 @@ func stoppedTimer() *time.Timer {
 }
 
 // publish makes the current routes the contribution to builds and
-// signals the daemon to rebuild. When the routes in use are those of the
-// last version and no family handler changed, as when a session goes
-// down and its routes are held, it publishes nothing, so that every
-// version has a new network map and vtag.
+// signals the daemon to rebuild. It publishes nothing when the routes in
+// use are those of the last version and no family handler changed, as
+// when a session goes down and its routes are held. So every version has
+// a new network map and vtag.
 func (s *Speaker) publish() {
 	s.mu.Lock()
 	entries := s.rib.entries(s.rules, s.cfg.DefaultPID)

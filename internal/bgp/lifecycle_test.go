@@ -123,8 +123,8 @@ func TestPeerFlapKeepsRoutes(t *testing.T) {
 	}
 	a.waitForMap(t, expectedMap(rs, want))
 	// Routes announced again with unchanged attributes leave the map as
-	// it was, so the map can match before the last of them has left the
-	// held set; wait for the count too.
+	// it was. So the map can match before the last of them has left the
+	// held set, and the test waits for the count too.
 	deadline := time.Now().Add(time.Minute)
 	peers := a.peers(t)
 	for peers[0].Held != 200 {

@@ -2,14 +2,14 @@
 // benchmarks. It writes one pre-encoded request over plain TCP and reads
 // the status line, headers and a Content-Length body back, so that a
 // request costs the generator far less CPU than it costs the server.
-// That matters on a small machine, where net/http's client would spend
-// as much CPU as the server it measures.
+// That matters on a small machine, where net/http's client could spend
+// about as much CPU as the server it measures (an estimate).
 //
-// Run offers a rate in an open loop: request i is due at start + i/rate,
-// whether or not the earlier requests have had responses, and its
-// latency counts from when it was due, so that time spent waiting for a
-// free connection in the generator is not hidden (the "coordinated
-// omission" of closed-loop generators). Saturate runs closed-loop
+// Run offers a rate in an open loop. Request i is due at start + i/rate,
+// whether or not the earlier requests have had responses. Its latency
+// counts from when it was due, so time spent waiting for a free
+// connection in the generator is not hidden (the "coordinated omission"
+// of closed-loop generators). Saturate runs closed-loop
 // clients to find the rate a server sustains.
 package loadgen
 

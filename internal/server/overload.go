@@ -21,8 +21,8 @@ const cpuSampleInterval = time.Millisecond
 // cpuSmoothing is the time constant of the moving average of the run
 // queue, so that a burst shorter than a few milliseconds, such as a
 // garbage collection cycle, does not shed a lightly loaded server. The
-// weight of a sample grows with the time since the last one, so that the
-// first request after an idle spell sees the queue as it is now.
+// weight of a sample grows with the time since the last one, so the
+// first request after an idle spell reads the queue as it is then.
 const cpuSmoothing = 4 * time.Millisecond
 
 // MinRunnablePerCPU is the lowest positive Limits.MaxRunnablePerCPU. A
@@ -43,13 +43,11 @@ const runnableMetric = "/sched/goroutines/runnable:goroutines"
 // every request waits behind all of them. The in-flight limit cannot
 // see that queue, because on a saturated CPU each computation finishes
 // before the next one starts. The gate reads the length of the run queue
-// at most once per cpuSampleInterval, on the request path, and while it
-// holds more than the limit per CPU, new requests get 503 at once. A
-// rejection costs a small part of a computation, so the queue drains
-// and the requests that are accepted wait behind at most the limit.
-//
-// The signal follows the admission control of production databases that
-// count runnable goroutines per CPU, sampled every millisecond.
+// at most once per cpuSampleInterval, when a request arrives. While the
+// moving average is over the limit per CPU, admitCPU answers new
+// requests with 503. A rejection costs a small part of a computation, so
+// the queue drains, and an accepted request waits behind about the
+// limit.
 type cpuGate struct {
 	limit float64 // runnable goroutines per CPU
 
